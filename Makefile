@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup test lint demo benchmarks catalogs clean
+
+$(BIN)/ferryman: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+setup: $(BIN)/ferryman
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: lint
+	$(BIN)/pytest -q
+
+demo: setup
+	$(BIN)/ferryman demo --out demo-output
+
+benchmarks: setup
+	for bench in benchmarks/bench_*.py; do $(BIN)/python $$bench || exit 1; done
+
+# Refresh the translation catalogs after changing user-facing strings.
+catalogs: setup
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output -o bot/locales/ferryman.pot .
+	$(BIN)/pybabel update -i bot/locales/ferryman.pot -d bot/locales -D ferryman --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,365 @@
+"""Settings: read once from TOML (plus secrets from the environment) into a frozen object."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.secrets import Secret
+
+TOKEN_ENV = "FERRYMAN_BOT_TOKEN"
+SIGNING_KEYS_ENV = "FERRYMAN_SIGNING_KEYS"
+CONFIG_ENV = "FERRYMAN_CONFIG"
+DEFAULT_CONFIG_PATH = Path("config.toml")
+SUPPORTED_LANGUAGES = ("zh", "ru", "en")
+DEFAULT_CHECKLIST = ("vin_plate", "dashboard", "car_at_lot")
+PLACE_KINDS = ("yard", "lot", "checkpoint")
+
+_KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
+_PLACE_CODE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the setting and the file."""
+
+    def __init__(self, source: str, setting: str, problem: str) -> None:
+        self.source = source
+        self.setting = setting
+        self.problem = problem
+        super().__init__(f"{source}: setting '{setting}': {problem}")
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramSettings:
+    token: Secret = field(default_factory=lambda: Secret(""))
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str = ""
+    listen: str = "127.0.0.1:8443"
+    secret_token: Secret = field(default_factory=lambda: Secret(""))
+
+
+@dataclass(frozen=True, slots=True)
+class CompanySettings:
+    name: str = "Ferryman"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    owners: tuple[int, ...] = ()
+    group_chat_id: int | None = None
+    default_language: str = "zh"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    database: Path = Path("ferryman.sqlite3")
+    media_dir: Path = Path("media")
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleSettings:
+    evening_dispatch: time = time(19, 0)
+    morning_dispatch: time = time(6, 0)
+    reminder_after_minutes: int = 30
+    escalate_after_minutes: int = 60
+    daily_summary: time = time(21, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    geofence_radius_m: float = 1000.0
+    photo_checklist: tuple[str, ...] = DEFAULT_CHECKLIST
+
+
+@dataclass(frozen=True, slots=True)
+class ClearanceSettings:
+    active_key_id: str = ""
+    keys: Mapping[str, Secret] = field(default_factory=dict)
+    validity_hours: int = 48
+    checkpoint_users: tuple[int, ...] = ()
+
+    def __repr__(self) -> str:
+        return (
+            f"ClearanceSettings(active_key_id={self.active_key_id!r}, "
+            f"keys=<{len(self.keys)} masked>, validity_hours={self.validity_hours}, "
+            f"checkpoint_users={self.checkpoint_users!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceSettings:
+    code: str
+    name: str
+    kind: str
+    latitude: float
+    longitude: float
+    address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    source: str
+    telegram: TelegramSettings
+    company: CompanySettings
+    storage: StorageSettings
+    schedule: ScheduleSettings
+    delivery: DeliverySettings
+    clearance: ClearanceSettings
+    places: tuple[PlaceSettings, ...]
+
+
+class _Reader:
+    """Typed access to one TOML table with errors that name the full setting."""
+
+    def __init__(self, source: str, table: Mapping[str, Any], prefix: str) -> None:
+        self.source = source
+        self.table = table
+        self.prefix = prefix
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.source, f"{self.prefix}{key}", problem)
+
+    def _get(self, key: str, default: Any, kinds: tuple[type, ...], kind_name: str) -> Any:
+        value = self.table.get(key, default)
+        # bool is an int subclass; a stray `true` must not pass as a number.
+        if value is not default and (
+            not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
+        ):
+            raise self.fail(key, f"expected {kind_name}, got {value!r}")
+        return value
+
+    def string(self, key: str, default: str) -> str:
+        return str(self._get(key, default, (str,), "a string"))
+
+    def integer(self, key: str, default: int, minimum: int | None = None) -> int:
+        value = int(self._get(key, default, (int,), "an integer"))
+        if minimum is not None and value < minimum:
+            raise self.fail(key, f"must be at least {minimum}, got {value}")
+        return value
+
+    def number(self, key: str, default: float, minimum: float | None = None) -> float:
+        value = float(self._get(key, default, (int, float), "a number"))
+        if minimum is not None and value < minimum:
+            raise self.fail(key, f"must be at least {minimum}, got {value}")
+        return value
+
+    def int_list(self, key: str) -> tuple[int, ...]:
+        value = self._get(key, [], (list,), "a list of Telegram user ids")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+            raise self.fail(key, f"expected a list of Telegram user ids, got {value!r}")
+        return tuple(value)
+
+    def str_list(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._get(key, list(default), (list,), "a list of strings")
+        if not value or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(key, f"expected a non-empty list of strings, got {value!r}")
+        return tuple(value)
+
+    def clock(self, key: str, default: time) -> time:
+        raw = self.table.get(key)
+        if raw is None:
+            return default
+        if isinstance(raw, time):
+            return raw
+        if isinstance(raw, str) and re.fullmatch(r"\d{2}:\d{2}", raw):
+            hours, minutes = (int(part) for part in raw.split(":"))
+            if hours < 24 and minutes < 60:
+                return time(hours, minutes)
+        raise self.fail(key, f'expected a time of day as "HH:MM" (24-hour), got {raw!r}')
+
+    def sub(self, key: str) -> _Reader:
+        value = self.table.get(key, {})
+        if not isinstance(value, Mapping):
+            raise self.fail(key, "expected a table")
+        return _Reader(self.source, value, f"{self.prefix}{key}.")
+
+
+def _parse_signing_keys(source: str, raw: str) -> dict[str, Secret]:
+    keys: dict[str, Secret] = {}
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        key_id, sep, secret = part.partition(":")
+        if not sep or not _KEY_ID_RE.fullmatch(key_id) or len(secret) < 16:
+            raise ConfigError(
+                source,
+                SIGNING_KEYS_ENV,
+                "expected 'keyid:secret' pairs separated by commas, key ids of "
+                "A-Za-z0-9_- and secrets of at least 16 characters",
+            )
+        keys[key_id] = Secret(secret)
+    return keys
+
+
+def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
+    mode = r.string("mode", "polling")
+    if mode not in ("polling", "webhook"):
+        raise r.fail("mode", f'expected "polling" or "webhook", got {mode!r}')
+    webhook_url = r.string("webhook_url", "")
+    if mode == "webhook" and not webhook_url.startswith(("https://", "http://")):
+        raise r.fail("webhook_url", "webhook mode needs the public URL Telegram posts to")
+    listen = r.string("listen", "127.0.0.1:8443")
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise r.fail("listen", f'expected "host:port", got {listen!r}')
+    secret_token = r.string("secret_token", "")
+    if secret_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
+        raise r.fail("secret_token", "use 1-256 characters of A-Za-z0-9_-")
+    base = r.string("api_base_url", "https://api.telegram.org/bot")
+    files = r.string("api_file_url", "https://api.telegram.org/file/bot")
+    for key, url in (("api_base_url", base), ("api_file_url", files)):
+        if not url.startswith(("https://", "http://")):
+            raise r.fail(key, f"expected an http(s) URL, got {url!r}")
+    token = env.get(TOKEN_ENV) or r.string("token", "")
+    return TelegramSettings(
+        token=Secret(token),
+        api_base_url=base,
+        api_file_url=files,
+        mode="webhook" if mode == "webhook" else "polling",
+        webhook_url=webhook_url,
+        listen=listen,
+        secret_token=Secret(secret_token),
+    )
+
+
+def _company(r: _Reader) -> CompanySettings:
+    zone_name = r.string("timezone", "Asia/Shanghai")
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail(
+            "timezone", f"unknown time zone {zone_name!r} (use e.g. 'Asia/Shanghai')"
+        ) from None
+    language = r.string("default_language", "zh")
+    if language not in SUPPORTED_LANGUAGES:
+        raise r.fail("default_language", f"expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+    group_raw = r.table.get("group_chat_id")
+    if group_raw is not None and (not isinstance(group_raw, int) or isinstance(group_raw, bool)):
+        raise r.fail("group_chat_id", f"expected a Telegram chat id, got {group_raw!r}")
+    return CompanySettings(
+        name=r.string("name", "Ferryman"),
+        timezone=zone,
+        owners=r.int_list("owners"),
+        group_chat_id=group_raw or None,
+        default_language=language,
+    )
+
+
+def _clearance(r: _Reader, env: Mapping[str, str]) -> ClearanceSettings:
+    keys_table = r.sub("keys")
+    keys: dict[str, Secret] = {}
+    for key_id, secret in keys_table.table.items():
+        if not _KEY_ID_RE.fullmatch(key_id):
+            raise keys_table.fail(key_id, "key ids use 1-16 characters of A-Za-z0-9_-")
+        if not isinstance(secret, str) or len(secret) < 16:
+            raise keys_table.fail(key_id, "a signing key must be a string of 16+ characters")
+        keys[key_id] = Secret(secret)
+    if env.get(SIGNING_KEYS_ENV):
+        keys = _parse_signing_keys(r.source, env[SIGNING_KEYS_ENV])
+    active = r.string("active_key_id", "")
+    if active and active not in keys:
+        raise r.fail("active_key_id", f"unknown key id {active!r}: not among the signing keys")
+    if not active and keys:
+        raise r.fail("active_key_id", "signing keys are set but none is named active")
+    return ClearanceSettings(
+        active_key_id=active,
+        keys=keys,
+        validity_hours=r.integer("validity_hours", 48, minimum=1),
+        checkpoint_users=r.int_list("checkpoint_users"),
+    )
+
+
+def _places(source: str, raw: Any) -> tuple[PlaceSettings, ...]:
+    if not isinstance(raw, list):
+        raise ConfigError(source, "places", "expected an array of tables ([[places]])")
+    places: list[PlaceSettings] = []
+    for index, item in enumerate(raw):
+        r = _Reader(source, item, f"places[{index}].")
+        code = r.string("code", "")
+        if not _PLACE_CODE_RE.fullmatch(code):
+            raise r.fail("code", "expected 1-32 characters of a-z0-9_-")
+        kind = r.string("kind", "")
+        if kind not in PLACE_KINDS:
+            raise r.fail("kind", f"expected one of {', '.join(PLACE_KINDS)}")
+        latitude = r.number("latitude", 0.0)
+        longitude = r.number("longitude", 0.0)
+        if not -90 <= latitude <= 90:
+            raise r.fail("latitude", "must be between -90 and 90")
+        if not -180 <= longitude <= 180:
+            raise r.fail("longitude", "must be between -180 and 180")
+        if code in {p.code for p in places}:
+            raise r.fail("code", f"duplicate place code {code!r}")
+        places.append(
+            PlaceSettings(
+                code=code,
+                name=r.string("name", code),
+                kind=kind,
+                latitude=latitude,
+                longitude=longitude,
+                address=r.string("address", ""),
+            )
+        )
+    return tuple(places)
+
+
+def parse_settings(
+    data: Mapping[str, Any], source: str, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Validate a parsed TOML document; relative paths resolve against the file's folder."""
+    env = os.environ if env is None else env
+    root = _Reader(source, data, "")
+    storage = root.sub("storage")
+    base = Path(source).parent if source and Path(source).name != "<memory>" else Path()
+    schedule = root.sub("schedule")
+    delivery = root.sub("delivery")
+    return Settings(
+        source=source,
+        telegram=_telegram(root.sub("telegram"), env),
+        company=_company(root.sub("company")),
+        storage=StorageSettings(
+            database=base / storage.string("database", "ferryman.sqlite3"),
+            media_dir=base / storage.string("media_dir", "media"),
+        ),
+        schedule=ScheduleSettings(
+            evening_dispatch=schedule.clock("evening_dispatch", time(19, 0)),
+            morning_dispatch=schedule.clock("morning_dispatch", time(6, 0)),
+            reminder_after_minutes=schedule.integer("reminder_after_minutes", 30, minimum=1),
+            escalate_after_minutes=schedule.integer("escalate_after_minutes", 60, minimum=1),
+            daily_summary=schedule.clock("daily_summary", time(21, 0)),
+        ),
+        delivery=DeliverySettings(
+            geofence_radius_m=delivery.number("geofence_radius_m", 1000.0, minimum=1),
+            photo_checklist=delivery.str_list("photo_checklist", DEFAULT_CHECKLIST),
+        ),
+        clearance=_clearance(root.sub("clearance"), env),
+        places=_places(source, data.get("places", [])),
+    )
+
+
+def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, "-", "file not found") from None
+    except OSError as exc:
+        raise ConfigError(source, "-", f"cannot read the file: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(source, "-", f"malformed TOML: {exc}") from None
+    return parse_settings(data, source, env)
+
+
+def resolve_config_path(cli_path: str | None, env: Mapping[str, str] | None = None) -> Path:
+    """--config PATH, else $FERRYMAN_CONFIG, else ./config.toml."""
+    env = os.environ if env is None else env
+    if cli_path:
+        return Path(cli_path)
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV])
+    return DEFAULT_CONFIG_PATH

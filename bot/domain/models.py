@@ -1,0 +1,121 @@
+"""Domain records returned by the repositories. Times are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.domain.lifecycle import Status
+
+
+class DriverStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+
+
+class ClearanceKind(StrEnum):
+    IMPORTED = "imported"  # opaque string from the customs platform, kept verbatim
+    GENERATED = "generated"  # Ferryman's signed token
+
+
+class ProofKind(StrEnum):
+    PHOTO = "photo"
+    LOCATION = "location"
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    id: int
+    telegram_id: int | None
+    name: str
+    phone: str
+    passport_number: str
+    passport_expiry: date | None
+    language: str
+    status: DriverStatus
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: int
+    code: str
+    name: str
+    kind: str
+    latitude: float
+    longitude: float
+    address: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    id: int
+    vin: str
+    model: str
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    id: int
+    service_date: date
+    driver_id: int | None
+    vehicle_id: int
+    pickup_place_id: int
+    destination_place_id: int
+    pickup_at: datetime
+    deliver_by: datetime
+    receiver_name: str
+    receiver_phone: str
+    clearance_code: str
+    clearance_kind: ClearanceKind
+    status: Status
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    assignment_id: int
+    chat_id: int
+    message_id: int
+    purpose: str
+    sent_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Proof:
+    id: int
+    assignment_id: int
+    kind: ProofKind
+    checklist_item: str | None
+    file_id: str | None
+    file_unique_id: str | None
+    sha256: str | None
+    media_path: str | None
+    latitude: float | None
+    longitude: float | None
+    horizontal_accuracy: float | None
+    distance_m: float | None
+    flagged: bool
+    live: bool
+    telegram_at: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One line of the append-only audit trail."""
+
+    id: int
+    kind: str
+    actor_telegram_id: int | None
+    assignment_id: int | None
+    driver_id: int | None
+    telegram_at: datetime | None
+    recorded_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,119 @@
+"""Visa-free day counter for China–Kazakhstan (in force since 10 Nov 2023).
+
+Rules: at most 30 days per stay and 90 days in any 180-day window. Counting convention used
+everywhere Ferryman shows a figure: every calendar day in Kazakhstan time (Asia/Almaty) with
+any presence in Kazakhstan counts as a whole day. A same-day trip costs one day; two trips on
+one day still cost one. A return without a recorded crossing counts its own day (the driver
+was evidently there) and is reported as an anomaly so an admin can fix the record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+KAZAKHSTAN_TZ = ZoneInfo("Asia/Almaty")
+STAY_LIMIT_DAYS = 30
+WINDOW_LIMIT_DAYS = 90
+WINDOW_DAYS = 180
+
+
+class BorderEventKind(StrEnum):
+    CROSSED = "crossed"  # entered Kazakhstan
+    RETURNED = "returned"  # back in China
+
+
+@dataclass(frozen=True, slots=True)
+class BorderEvent:
+    kind: BorderEventKind
+    at: datetime  # timezone-aware
+
+
+@dataclass(frozen=True, slots=True)
+class VisaStatus:
+    today: date
+    in_kazakhstan: bool
+    stay_started: date | None
+    stay_days: int
+    window_days: int
+    must_leave_by: date | None
+    anomalies: tuple[str, ...] = field(default=())
+
+    @property
+    def stay_days_left(self) -> int:
+        return max(0, STAY_LIMIT_DAYS - self.stay_days)
+
+    @property
+    def window_days_left(self) -> int:
+        return max(0, WINDOW_LIMIT_DAYS - self.window_days)
+
+    @property
+    def over_limit(self) -> bool:
+        return self.stay_days > STAY_LIMIT_DAYS or self.window_days > WINDOW_LIMIT_DAYS
+
+
+def _local_day(moment: datetime) -> date:
+    if moment.tzinfo is None:
+        raise ValueError("border event times must be timezone-aware")
+    return moment.astimezone(KAZAKHSTAN_TZ).date()
+
+
+def _days(start: date, end: date) -> Iterable[date]:
+    for offset in range((end - start).days + 1):
+        yield start + timedelta(days=offset)
+
+
+def visa_status(events: Iterable[BorderEvent], now: datetime) -> VisaStatus:
+    today = _local_day(now)
+    present: set[date] = set()
+    anomalies: list[str] = []
+    stay_start: date | None = None
+    for event in sorted(events, key=lambda e: e.at):
+        day = _local_day(event.at)
+        if event.kind is BorderEventKind.CROSSED:
+            if stay_start is None:
+                stay_start = day
+            else:
+                anomalies.append(f"crossing on {day.isoformat()} while already in Kazakhstan")
+        elif stay_start is None:
+            anomalies.append(f"return on {day.isoformat()} without a recorded crossing")
+            present.add(day)
+        else:
+            present.update(_days(stay_start, day))
+            stay_start = None
+    in_kazakhstan = stay_start is not None
+    if stay_start is not None:
+        present.update(_days(stay_start, max(stay_start, today)))
+
+    window_start = today - timedelta(days=WINDOW_DAYS - 1)
+    window_days = sum(1 for d in present if window_start <= d <= today)
+    stay_days = (today - stay_start).days + 1 if stay_start is not None else 0
+    must_leave_by = (
+        _last_permitted_day(present, stay_start, today) if stay_start is not None else None
+    )
+    return VisaStatus(
+        today=today,
+        in_kazakhstan=in_kazakhstan,
+        stay_started=stay_start,
+        stay_days=stay_days,
+        window_days=window_days,
+        must_leave_by=must_leave_by,
+        anomalies=tuple(anomalies),
+    )
+
+
+def _last_permitted_day(present: set[date], stay_start: date, today: date) -> date:
+    """Last day the driver may still be in Kazakhstan if the current stay continues."""
+    last = stay_start + timedelta(days=STAY_LIMIT_DAYS - 1)
+    day = today
+    projected = set(present)
+    while day <= last:
+        projected.add(day)
+        window_start = day - timedelta(days=WINDOW_DAYS - 1)
+        if sum(1 for d in projected if window_start <= d <= day) > WINDOW_LIMIT_DAYS:
+            return day - timedelta(days=1)
+        day += timedelta(days=1)
+    return last

@@ -1,0 +1,1 @@
+"""SQLite storage: connection, migrations and repositories returning domain objects."""

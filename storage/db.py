@@ -1,0 +1,66 @@
+"""The SQLite connection: pragmas, migrations at open, and write transactions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+import aiosqlite
+
+from storage.migrations import migrate
+
+BUSY_TIMEOUT_MS = 5_000
+
+# Set while the current task holds the write transaction, so nested calls join it.
+_in_transaction: ContextVar[bool] = ContextVar("ferryman_in_transaction", default=False)
+
+
+class Database:
+    """One aiosqlite connection shared by the process; writes are serialized by a lock."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, *, run_migrations: bool = True) -> Database:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            if run_migrations:
+                await migrate(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn)
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; nested use joins the outer one."""
+        if _in_transaction.get():
+            yield self.conn
+            return
+        async with self._write_lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            token = _in_transaction.set(True)
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            else:
+                await self.conn.commit()
+            finally:
+                _in_transaction.reset(token)

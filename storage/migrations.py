@@ -1,0 +1,215 @@
+"""Ordered, recorded schema migrations, each applied in its own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aiosqlite
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+class SchemaTooNew(Exception):
+    """The database was migrated by a newer Ferryman; running older code could corrupt it."""
+
+    def __init__(self, database_version: int, code_version: int) -> None:
+        self.database_version = database_version
+        self.code_version = code_version
+        super().__init__(
+            f"database schema is version {database_version}, this Ferryman knows up to "
+            f"{code_version}: upgrade Ferryman before using this database"
+        )
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "core schema",
+        """
+        CREATE TABLE drivers (
+            id INTEGER PRIMARY KEY,
+            telegram_id INTEGER UNIQUE,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL DEFAULT '',
+            passport_number TEXT NOT NULL DEFAULT '',
+            passport_expiry TEXT,
+            language TEXT NOT NULL DEFAULT 'zh',
+            status TEXT NOT NULL DEFAULT 'active'
+                CHECK (status IN ('active', 'suspended', 'left')),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE places (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('yard', 'lot', 'checkpoint')),
+            latitude REAL NOT NULL,
+            longitude REAL NOT NULL,
+            address TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE vehicles (
+            id INTEGER PRIMARY KEY,
+            vin TEXT NOT NULL UNIQUE CHECK (length(vin) = 17),
+            model TEXT NOT NULL DEFAULT '',
+            colour TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE assignments (
+            id INTEGER PRIMARY KEY,
+            service_date TEXT NOT NULL,
+            driver_id INTEGER REFERENCES drivers(id),
+            vehicle_id INTEGER NOT NULL REFERENCES vehicles(id),
+            pickup_place_id INTEGER NOT NULL REFERENCES places(id),
+            destination_place_id INTEGER NOT NULL REFERENCES places(id),
+            pickup_at TEXT NOT NULL,
+            deliver_by TEXT NOT NULL,
+            receiver_name TEXT NOT NULL DEFAULT '',
+            receiver_phone TEXT NOT NULL DEFAULT '',
+            clearance_code TEXT NOT NULL DEFAULT '',
+            clearance_kind TEXT NOT NULL DEFAULT 'generated'
+                CHECK (clearance_kind IN ('imported', 'generated')),
+            status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN
+                ('planned', 'sent', 'accepted', 'picked_up', 'crossed', 'delivered',
+                 'declined', 'cancelled')),
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- One live assignment per car and day; cancelled ones do not block a new one.
+        CREATE UNIQUE INDEX assignments_vehicle_day
+            ON assignments (vehicle_id, service_date) WHERE status != 'cancelled';
+        CREATE INDEX assignments_board ON assignments (service_date, status);
+        CREATE INDEX assignments_driver_history ON assignments (driver_id, service_date);
+        CREATE TABLE sent_messages (
+            id INTEGER PRIMARY KEY,
+            assignment_id INTEGER NOT NULL REFERENCES assignments(id),
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            purpose TEXT NOT NULL,
+            sent_at TEXT NOT NULL
+        );
+        CREATE INDEX sent_messages_assignment ON sent_messages (assignment_id, purpose);
+        CREATE TABLE proofs (
+            id INTEGER PRIMARY KEY,
+            assignment_id INTEGER NOT NULL REFERENCES assignments(id),
+            kind TEXT NOT NULL CHECK (kind IN ('photo', 'location')),
+            checklist_item TEXT,
+            file_id TEXT,
+            file_unique_id TEXT,
+            sha256 TEXT,
+            media_path TEXT,
+            latitude REAL,
+            longitude REAL,
+            horizontal_accuracy REAL,
+            distance_m REAL,
+            flagged INTEGER NOT NULL DEFAULT 0,
+            live INTEGER NOT NULL DEFAULT 0,
+            telegram_at TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX proofs_assignment ON proofs (assignment_id, kind);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            actor_telegram_id INTEGER,
+            assignment_id INTEGER REFERENCES assignments(id),
+            driver_id INTEGER REFERENCES drivers(id),
+            telegram_at TEXT,
+            recorded_at TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_assignment ON events (assignment_id, id);
+        CREATE INDEX events_driver ON events (driver_id, kind, recorded_at);
+        -- The audit trail is append-only.
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TABLE admins (
+            telegram_id INTEGER PRIMARY KEY,
+            added_by INTEGER,
+            added_at TEXT NOT NULL
+        );
+        """,
+    ),
+    Migration(
+        2,
+        "invitations, registrations and pending driver input",
+        """
+        CREATE TABLE invitations (
+            token TEXT PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            created_by INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by INTEGER,
+            used_at TEXT
+        );
+        -- Registration survives a restart: one row per user mid-way through onboarding.
+        CREATE TABLE registrations (
+            telegram_id INTEGER PRIMARY KEY,
+            invitation_token TEXT NOT NULL REFERENCES invitations(token),
+            step TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        );
+        -- What the bot is waiting for from a driver (a problem description, proof photos).
+        CREATE TABLE pending_inputs (
+            telegram_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            assignment_id INTEGER REFERENCES assignments(id),
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+)
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+_BOOKKEEPING = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+)
+"""
+
+
+async def current_version(conn: aiosqlite.Connection) -> int:
+    await conn.execute(_BOOKKEEPING)
+    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(
+    conn: aiosqlite.Connection, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> list[int]:
+    """Apply pending migrations in order; returns the versions applied (empty: up to date)."""
+    known = migrations[-1].version if migrations else 0
+    version = await current_version(conn)
+    if version > known:
+        raise SchemaTooNew(version, known)
+    applied: list[int] = []
+    for migration in migrations:
+        if migration.version <= version:
+            continue
+        # executescript runs our explicit BEGIN/COMMIT; a failure leaves the transaction open
+        # and it is rolled back, so a migration is all or nothing.
+        script = (
+            f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+            f"INSERT INTO schema_migrations (version, name) "
+            f"VALUES ({migration.version}, '{migration.name.replace(chr(39), '')}');\nCOMMIT;"
+        )
+        try:
+            await conn.executescript(script)
+        except Exception:
+            if conn.in_transaction:
+                await conn.rollback()
+            raise
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,41 @@
+"""Repositories: the only code that writes SQL; each returns domain objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from storage.db import Database
+from storage.repositories.admins import AdminRepository
+from storage.repositories.assignments import AssignmentRepository, ConcurrentUpdate
+from storage.repositories.drivers import DriverRepository
+from storage.repositories.events import EventRepository
+from storage.repositories.places import PlaceRepository
+from storage.repositories.proofs import ProofRepository
+from storage.repositories.vehicles import VehicleRepository
+
+__all__ = ["ConcurrentUpdate", "Repositories"]
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    db: Database
+    drivers: DriverRepository
+    places: PlaceRepository
+    vehicles: VehicleRepository
+    assignments: AssignmentRepository
+    proofs: ProofRepository
+    events: EventRepository
+    admins: AdminRepository
+
+    @classmethod
+    def build(cls, db: Database) -> Repositories:
+        return cls(
+            db=db,
+            drivers=DriverRepository(db),
+            places=PlaceRepository(db),
+            vehicles=VehicleRepository(db),
+            assignments=AssignmentRepository(db),
+            proofs=ProofRepository(db),
+            events=EventRepository(db),
+            admins=AdminRepository(db),
+        )

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.domain.lifecycle import ACTIVE, Status
+from bot.domain.models import Assignment, ClearanceKind, SentMessage
+from storage.codec import date_from_db, date_to_db, dt_from_db, dt_to_db
+from storage.db import Database
+
+_COLUMNS = (
+    "id, service_date, driver_id, vehicle_id, pickup_place_id, destination_place_id,"
+    " pickup_at, deliver_by, receiver_name, receiver_phone, clearance_code, clearance_kind,"
+    " status, version, created_at, updated_at"
+)
+
+
+class ConcurrentUpdate(Exception):
+    """The assignment changed since it was read; nothing was written."""
+
+
+def _assignment(row: aiosqlite.Row) -> Assignment:
+    return Assignment(
+        id=row["id"],
+        service_date=date_from_db(row["service_date"]),
+        driver_id=row["driver_id"],
+        vehicle_id=row["vehicle_id"],
+        pickup_place_id=row["pickup_place_id"],
+        destination_place_id=row["destination_place_id"],
+        pickup_at=dt_from_db(row["pickup_at"]),
+        deliver_by=dt_from_db(row["deliver_by"]),
+        receiver_name=row["receiver_name"],
+        receiver_phone=row["receiver_phone"],
+        clearance_code=row["clearance_code"],
+        clearance_kind=ClearanceKind(row["clearance_kind"]),
+        status=Status(row["status"]),
+        version=row["version"],
+        created_at=dt_from_db(row["created_at"]),
+        updated_at=dt_from_db(row["updated_at"]),
+    )
+
+
+class AssignmentRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self,
+        *,
+        service_date: date,
+        vehicle_id: int,
+        pickup_place_id: int,
+        destination_place_id: int,
+        pickup_at: datetime,
+        deliver_by: datetime,
+        now: datetime,
+        driver_id: int | None = None,
+        receiver_name: str = "",
+        receiver_phone: str = "",
+        clearance_code: str = "",
+        clearance_kind: ClearanceKind = ClearanceKind.GENERATED,
+    ) -> Assignment:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO assignments (service_date, driver_id, vehicle_id, pickup_place_id,"
+                " destination_place_id, pickup_at, deliver_by, receiver_name, receiver_phone,"
+                " clearance_code, clearance_kind, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    date_to_db(service_date),
+                    driver_id,
+                    vehicle_id,
+                    pickup_place_id,
+                    destination_place_id,
+                    dt_to_db(pickup_at),
+                    dt_to_db(deliver_by),
+                    receiver_name,
+                    receiver_phone,
+                    clearance_code,
+                    clearance_kind.value,
+                    dt_to_db(now),
+                    dt_to_db(now),
+                ),
+            )
+            assignment_id = cursor.lastrowid
+            assert assignment_id is not None
+            found = await self.get(assignment_id)
+        assert found is not None
+        return found
+
+    async def get(self, assignment_id: int) -> Assignment | None:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM assignments WHERE id = ?", (assignment_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _assignment(row)
+
+    async def for_day(self, service_date: date) -> list[Assignment]:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM assignments WHERE service_date = ? ORDER BY id",
+            (date_to_db(service_date),),
+        ) as cur:
+            return [_assignment(row) async for row in cur]
+
+    async def for_driver(self, driver_id: int, limit: int = 50) -> list[Assignment]:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM assignments WHERE driver_id = ?"
+            " ORDER BY service_date DESC, id DESC LIMIT ?",
+            (driver_id, limit),
+        ) as cur:
+            return [_assignment(row) async for row in cur]
+
+    async def current_for_driver(self, driver_id: int) -> Assignment | None:
+        """The driver's trip in progress, else the earliest one not yet finished."""
+        marks = ",".join("?" * len(ACTIVE))
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM assignments WHERE driver_id = ? AND status IN ({marks})"
+            " ORDER BY CASE status WHEN 'sent' THEN 1 ELSE 0 END, service_date, id LIMIT 1",
+            (driver_id, *sorted(s.value for s in ACTIVE)),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _assignment(row)
+
+    async def set_status(
+        self, assignment: Assignment, status: Status, now: datetime
+    ) -> Assignment:
+        """Optimistic write: refused with ConcurrentUpdate if someone changed it meanwhile."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE assignments SET status = ?, version = version + 1, updated_at = ?"
+                " WHERE id = ? AND version = ?",
+                (status.value, dt_to_db(now), assignment.id, assignment.version),
+            )
+            if cursor.rowcount != 1:
+                raise ConcurrentUpdate(f"assignment {assignment.id} changed meanwhile")
+            found = await self.get(assignment.id)
+        assert found is not None
+        return found
+
+    async def set_driver(
+        self, assignment: Assignment, driver_id: int | None, status: Status, now: datetime
+    ) -> Assignment:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE assignments SET driver_id = ?, status = ?, version = version + 1,"
+                " updated_at = ? WHERE id = ? AND version = ?",
+                (driver_id, status.value, dt_to_db(now), assignment.id, assignment.version),
+            )
+            if cursor.rowcount != 1:
+                raise ConcurrentUpdate(f"assignment {assignment.id} changed meanwhile")
+            found = await self.get(assignment.id)
+        assert found is not None
+        return found
+
+    async def set_clearance(
+        self, assignment_id: int, code: str, kind: ClearanceKind, now: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE assignments SET clearance_code = ?, clearance_kind = ?,"
+                " version = version + 1, updated_at = ? WHERE id = ?",
+                (code, kind.value, dt_to_db(now), assignment_id),
+            )
+
+    async def record_message(
+        self, assignment_id: int, chat_id: int, message_id: int, purpose: str, now: datetime
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO sent_messages (assignment_id, chat_id, message_id, purpose, sent_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (assignment_id, chat_id, message_id, purpose, dt_to_db(now)),
+            )
+
+    async def messages(self, assignment_id: int, purpose: str | None = None) -> list[SentMessage]:
+        query = (
+            "SELECT assignment_id, chat_id, message_id, purpose, sent_at FROM sent_messages"
+            " WHERE assignment_id = ?"
+        )
+        params: tuple[object, ...] = (assignment_id,)
+        if purpose is not None:
+            query += " AND purpose = ?"
+            params = (assignment_id, purpose)
+        async with self.db.conn.execute(query + " ORDER BY id", params) as cur:
+            return [
+                SentMessage(
+                    assignment_id=row["assignment_id"],
+                    chat_id=row["chat_id"],
+                    message_id=row["message_id"],
+                    purpose=row["purpose"],
+                    sent_at=dt_from_db(row["sent_at"]),
+                )
+                async for row in cur
+            ]

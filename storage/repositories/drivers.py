@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from bot.domain.models import Driver, DriverStatus
+from storage.codec import date_to_db, dt_from_db, dt_to_db, opt_date_from_db
+from storage.db import Database
+
+_COLUMNS = (
+    "id, telegram_id, name, phone, passport_number, passport_expiry, language, status, created_at"
+)
+
+
+def _driver(row: aiosqlite.Row) -> Driver:
+    return Driver(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        name=row["name"],
+        phone=row["phone"],
+        passport_number=row["passport_number"],
+        passport_expiry=opt_date_from_db(row["passport_expiry"]),
+        language=row["language"],
+        status=DriverStatus(row["status"]),
+        created_at=dt_from_db(row["created_at"]),
+    )
+
+
+class DriverRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self,
+        *,
+        name: str,
+        now: datetime,
+        telegram_id: int | None = None,
+        phone: str = "",
+        passport_number: str = "",
+        passport_expiry: date | None = None,
+        language: str = "zh",
+    ) -> Driver:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "INSERT INTO drivers (telegram_id, name, phone, passport_number,"
+                " passport_expiry, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    telegram_id,
+                    name,
+                    phone,
+                    passport_number,
+                    None if passport_expiry is None else date_to_db(passport_expiry),
+                    language,
+                    dt_to_db(now),
+                ),
+            )
+            driver_id = cursor.lastrowid
+        assert driver_id is not None
+        found = await self.get(driver_id)
+        assert found is not None
+        return found
+
+    async def get(self, driver_id: int) -> Driver | None:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM drivers WHERE id = ?", (driver_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _driver(row)
+
+    async def by_telegram_id(self, telegram_id: int) -> Driver | None:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM drivers WHERE telegram_id = ?", (telegram_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _driver(row)
+
+    async def by_ids(self, driver_ids: list[int]) -> dict[int, Driver]:
+        if not driver_ids:
+            return {}
+        marks = ",".join("?" * len(driver_ids))
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM drivers WHERE id IN ({marks})", driver_ids
+        ) as cur:
+            return {row["id"]: _driver(row) async for row in cur}
+
+    async def active(self) -> list[Driver]:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM drivers WHERE status = 'active' ORDER BY id"
+        ) as cur:
+            return [_driver(row) async for row in cur]
+
+    async def set_language(self, driver_id: int, language: str) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE drivers SET language = ? WHERE id = ?", (language, driver_id)
+            )
+
+    async def set_status(self, driver_id: int, status: DriverStatus) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE drivers SET status = ? WHERE id = ?", (status.value, driver_id)
+            )

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.domain.models import Event
+from storage.codec import dt_from_db, dt_to_db, json_from_db, json_to_db, opt_dt_from_db
+from storage.db import Database
+
+_COLUMNS = (
+    "id, kind, actor_telegram_id, assignment_id, driver_id, telegram_at, recorded_at, payload"
+)
+
+
+def _event(row: aiosqlite.Row) -> Event:
+    return Event(
+        id=row["id"],
+        kind=row["kind"],
+        actor_telegram_id=row["actor_telegram_id"],
+        assignment_id=row["assignment_id"],
+        driver_id=row["driver_id"],
+        telegram_at=opt_dt_from_db(row["telegram_at"]),
+        recorded_at=dt_from_db(row["recorded_at"]),
+        payload=json_from_db(row["payload"]),
+    )
+
+
+class EventRepository:
+    """The append-only audit trail (the table refuses UPDATE and DELETE)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def append(
+        self,
+        kind: str,
+        *,
+        recorded_at: datetime,
+        actor_telegram_id: int | None = None,
+        assignment_id: int | None = None,
+        driver_id: int | None = None,
+        telegram_at: datetime | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO events (kind, actor_telegram_id, assignment_id, driver_id,"
+                " telegram_at, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    kind,
+                    actor_telegram_id,
+                    assignment_id,
+                    driver_id,
+                    None if telegram_at is None else dt_to_db(telegram_at),
+                    dt_to_db(recorded_at),
+                    json_to_db(payload or {}),
+                ),
+            )
+
+    async def for_assignment(self, assignment_id: int) -> list[Event]:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE assignment_id = ? ORDER BY id",
+            (assignment_id,),
+        ) as cur:
+            return [_event(row) async for row in cur]
+
+    async def for_driver(self, driver_id: int, kinds: tuple[str, ...] = ()) -> list[Event]:
+        query = f"SELECT {_COLUMNS} FROM events WHERE driver_id = ?"
+        params: list[object] = [driver_id]
+        if kinds:
+            query += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params.extend(kinds)
+        async with self.db.conn.execute(query + " ORDER BY id", params) as cur:
+            return [_event(row) async for row in cur]
+
+    async def all(self) -> list[Event]:
+        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY id") as cur:
+            return [_event(row) async for row in cur]

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.config import PlaceSettings
+from bot.domain.models import Place
+from storage.db import Database
+
+_COLUMNS = "id, code, name, kind, latitude, longitude, address"
+
+
+def _place(row: aiosqlite.Row) -> Place:
+    return Place(
+        id=row["id"],
+        code=row["code"],
+        name=row["name"],
+        kind=row["kind"],
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        address=row["address"],
+    )
+
+
+class PlaceRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def sync(self, places: tuple[PlaceSettings, ...]) -> None:
+        """Settings are the source of places: insert new codes, update changed ones."""
+        async with self.db.transaction() as conn:
+            for p in places:
+                await conn.execute(
+                    "INSERT INTO places (code, name, kind, latitude, longitude, address)"
+                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+                    " name = excluded.name, kind = excluded.kind,"
+                    " latitude = excluded.latitude, longitude = excluded.longitude,"
+                    " address = excluded.address",
+                    (p.code, p.name, p.kind, p.latitude, p.longitude, p.address),
+                )
+
+    async def get(self, place_id: int) -> Place | None:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM places WHERE id = ?", (place_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _place(row)
+
+    async def by_code(self, code: str) -> Place | None:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM places WHERE code = ?", (code,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _place(row)
+
+    async def all(self) -> list[Place]:
+        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM places ORDER BY code") as cur:
+            return [_place(row) async for row in cur]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.domain.models import Vehicle
+from bot.domain.vin import normalize_vin
+from storage.db import Database
+
+
+def _vehicle(row: aiosqlite.Row) -> Vehicle:
+    return Vehicle(id=row["id"], vin=row["vin"], model=row["model"], colour=row["colour"])
+
+
+class VehicleRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert(self, vin: str, model: str = "", colour: str = "") -> Vehicle:
+        vin = normalize_vin(vin)
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO vehicles (vin, model, colour) VALUES (?, ?, ?)"
+                " ON CONFLICT (vin) DO UPDATE SET model = excluded.model,"
+                " colour = excluded.colour",
+                (vin, model, colour),
+            )
+        found = await self.by_vin(vin)
+        assert found is not None
+        return found
+
+    async def get(self, vehicle_id: int) -> Vehicle | None:
+        async with self.db.conn.execute(
+            "SELECT id, vin, model, colour FROM vehicles WHERE id = ?", (vehicle_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _vehicle(row)
+
+    async def by_vin(self, vin: str) -> Vehicle | None:
+        async with self.db.conn.execute(
+            "SELECT id, vin, model, colour FROM vehicles WHERE vin = ?", (vin.strip().upper(),)
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else _vehicle(row)
