@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
 from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
+from bot.commands import publish_commands
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.state import AppState, BotData, FerrymanApp, FerrymanContext
@@ -72,6 +74,11 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
         clearance=ClearanceService(settings.clearance),
     )
     app.bot_data.state = state
+    try:
+        await publish_commands(app.bot, state.translator)
+    except TelegramError as exc:
+        # Menus are a convenience; a bot that cannot set them must still work.
+        log.warning("could not publish the command menus: %s", exc)
     log.info("ferryman ready: database %s", settings.storage.database)
     return state
 

@@ -166,6 +166,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        "clearance image file ids and code lookup",
+        """
+        -- Telegram's file id for a code's rendered image: the QR is re-sent without upload.
+        CREATE TABLE clearance_images (
+            code TEXT PRIMARY KEY,
+            file_id TEXT NOT NULL,
+            render_version INTEGER NOT NULL,
+            recorded_at TEXT NOT NULL
+        );
+        -- /verify looks imported codes up by their text.
+        CREATE INDEX assignments_clearance_code ON assignments (clearance_code)
+            WHERE clearance_code != '';
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

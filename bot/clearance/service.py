@@ -33,5 +33,12 @@ class ClearanceService:
         qrcode.make(code).save(buffer, format="PNG")
         return buffer.getvalue()
 
+    async def cached_file_id(self, code: str) -> str | None:
+        """Telegram's file id for this code's image, once Telegram has it."""
+        return None
+
+    async def remember_file_id(self, code: str, file_id: str) -> None:
+        return None
+
     async def close(self) -> None:
         return None

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from storage.db import Database
 from storage.repositories.admins import AdminRepository
 from storage.repositories.assignments import AssignmentRepository, ConcurrentUpdate
+from storage.repositories.clearance_images import ClearanceImageRepository
 from storage.repositories.drivers import DriverRepository
 from storage.repositories.events import EventRepository
+from storage.repositories.onboarding import InvitationRepository, RegistrationRepository
+from storage.repositories.pending import PendingInputRepository
 from storage.repositories.places import PlaceRepository
 from storage.repositories.proofs import ProofRepository
 from storage.repositories.vehicles import VehicleRepository
@@ -26,6 +29,10 @@ class Repositories:
     proofs: ProofRepository
     events: EventRepository
     admins: AdminRepository
+    invitations: InvitationRepository
+    registrations: RegistrationRepository
+    pending: PendingInputRepository
+    clearance_images: ClearanceImageRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -38,4 +45,8 @@ class Repositories:
             proofs=ProofRepository(db),
             events=EventRepository(db),
             admins=AdminRepository(db),
+            invitations=InvitationRepository(db),
+            registrations=RegistrationRepository(db),
+            pending=PendingInputRepository(db),
+            clearance_images=ClearanceImageRepository(db),
         )

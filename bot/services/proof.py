@@ -1,0 +1,268 @@
+"""Proof of delivery: the photo checklist, one item at a time, then a location."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import DeliverySettings
+from bot.domain.geo import GeofenceVerdict, distance_m, geofence
+from bot.domain.lifecycle import Action, Status, next_status
+from bot.domain.models import ProofKind
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.trips import Trip, load_trip, owned_trip, registered_driver
+from storage.repositories import ConcurrentUpdate, Repositories
+
+log = logging.getLogger(__name__)
+
+PROOF = "proof"  # pending input: collecting the checklist and the location
+LIVE = "live"  # pending input: a live location shared at delivery is still moving
+MAX_PHOTO_BYTES = 20 * 1024 * 1024  # what a bot may download from the cloud Bot API
+
+
+@dataclass(frozen=True, slots=True)
+class ProofStep:
+    """What the driver should send next: a checklist photo, else the location."""
+
+    trip: Trip
+    next_item: str | None
+    photos_done: int
+    photos_total: int
+
+    @property
+    def wants_location(self) -> bool:
+        return self.next_item is None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    trip: Trip
+    verdict: GeofenceVerdict
+    accuracy_m: float | None
+    live: bool
+
+
+async def _progress(repos: Repositories, trip: Trip, checklist: tuple[str, ...]) -> ProofStep:
+    proofs = await repos.proofs.for_assignment(trip.assignment.id)
+    done = {p.checklist_item for p in proofs if p.kind is ProofKind.PHOTO}
+    remaining = [item for item in checklist if item not in done]
+    return ProofStep(
+        trip, remaining[0] if remaining else None, len(checklist) - len(remaining), len(checklist)
+    )
+
+
+async def start_delivery(
+    repos: Repositories,
+    delivery: DeliverySettings,
+    telegram_id: int,
+    assignment_id: int,
+    now: datetime,
+) -> ProofStep:
+    trip = await owned_trip(repos, telegram_id, assignment_id)
+    # Only a car across the border can be delivered; the lifecycle table says so.
+    if trip.assignment.status is not Status.CROSSED:
+        raise ServiceRefused(Refusal.ILLEGAL_STEP, trip.assignment.status.value)
+    pending = await repos.pending.get(telegram_id)
+    if pending is None or pending.kind != PROOF or pending.assignment_id != assignment_id:
+        async with repos.db.transaction():
+            await repos.pending.set(telegram_id, PROOF, assignment_id, now)
+            await repos.events.append(
+                "delivery_started",
+                recorded_at=now,
+                actor_telegram_id=telegram_id,
+                assignment_id=assignment_id,
+                driver_id=trip.assignment.driver_id,
+            )
+    return await _progress(repos, trip, delivery.photo_checklist)
+
+
+async def _proof_trip(repos: Repositories, telegram_id: int) -> Trip:
+    await registered_driver(repos, telegram_id)
+    pending = await repos.pending.get(telegram_id)
+    if pending is None or pending.kind != PROOF or pending.assignment_id is None:
+        raise ServiceRefused(Refusal.NO_DELIVERY_IN_PROGRESS)
+    trip = await load_trip(repos, pending.assignment_id)
+    if trip is None or trip.assignment.status is not Status.CROSSED:
+        await repos.pending.clear(telegram_id, PROOF)
+        raise ServiceRefused(Refusal.NO_DELIVERY_IN_PROGRESS)
+    return trip
+
+
+async def expected_proof(
+    repos: Repositories, delivery: DeliverySettings, telegram_id: int
+) -> ProofStep:
+    """The step the driver is on; refused when no delivery is in progress."""
+    return await _progress(repos, await _proof_trip(repos, telegram_id), delivery.photo_checklist)
+
+
+def _archive(media_dir: Path, data: bytes) -> tuple[str, str]:
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}.jpg"
+    target = media_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)  # atomic: never a half-written archive file
+    return digest, str(relative)
+
+
+async def add_photo(
+    repos: Repositories,
+    delivery: DeliverySettings,
+    media_dir: Path,
+    telegram_id: int,
+    *,
+    data: bytes,
+    file_id: str,
+    file_unique_id: str,
+    forwarded: bool,
+    telegram_at: datetime,
+    now: datetime,
+) -> tuple[str, ProofStep]:
+    """Archives the photo as the next checklist item; returns the item and the next step."""
+    if forwarded:
+        raise ServiceRefused(Refusal.FORWARDED)
+    trip = await _proof_trip(repos, telegram_id)
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ServiceRefused(Refusal.FILE_TOO_LARGE)
+    digest, relative = await asyncio.to_thread(_archive, media_dir, data)
+    # Album photos arrive concurrently: pick the item and insert under one write lock.
+    async with repos.db.transaction():
+        step = await _progress(repos, trip, delivery.photo_checklist)
+        if step.next_item is None:
+            return "", step
+        item = step.next_item
+        await repos.proofs.add_photo(
+            assignment_id=trip.assignment.id,
+            checklist_item=item,
+            file_id=file_id,
+            file_unique_id=file_unique_id,
+            sha256=digest,
+            media_path=relative,
+            telegram_at=telegram_at,
+            received_at=now,
+        )
+        await repos.events.append(
+            "proof_photo",
+            recorded_at=now,
+            telegram_at=telegram_at,
+            actor_telegram_id=telegram_id,
+            assignment_id=trip.assignment.id,
+            driver_id=trip.assignment.driver_id,
+            payload={"item": item, "sha256": digest},
+        )
+        after = await _progress(repos, trip, delivery.photo_checklist)
+    return item, after
+
+
+async def add_location(
+    repos: Repositories,
+    delivery: DeliverySettings,
+    telegram_id: int,
+    *,
+    latitude: float,
+    longitude: float,
+    accuracy_m: float | None,
+    live: bool,
+    forwarded: bool,
+    telegram_at: datetime,
+    now: datetime,
+) -> Delivery:
+    """Completes the delivery; outside the soft geofence it is still delivered, but flagged."""
+    if forwarded:
+        raise ServiceRefused(Refusal.FORWARDED)
+    trip = await _proof_trip(repos, telegram_id)
+    step = await _progress(repos, trip, delivery.photo_checklist)
+    if not step.wants_location:
+        raise ServiceRefused(Refusal.ILLEGAL_STEP, "photos_missing")
+    verdict = geofence(
+        latitude,
+        longitude,
+        trip.destination.latitude,
+        trip.destination.longitude,
+        delivery.geofence_radius_m,
+    )
+    status = next_status(trip.assignment.status, Action.DELIVER)
+    async with repos.db.transaction():
+        try:
+            updated = await repos.assignments.set_status(trip.assignment, status, now)
+        except ConcurrentUpdate as exc:
+            raise ServiceRefused(Refusal.STALE) from exc
+        await repos.proofs.add_location(
+            assignment_id=trip.assignment.id,
+            latitude=latitude,
+            longitude=longitude,
+            horizontal_accuracy=accuracy_m,
+            distance_m=round(verdict.distance_m, 1),
+            flagged=verdict.flagged,
+            live=live,
+            telegram_at=telegram_at,
+            received_at=now,
+        )
+        await repos.events.append(
+            Action.DELIVER.value,
+            recorded_at=now,
+            telegram_at=telegram_at,
+            actor_telegram_id=telegram_id,
+            assignment_id=trip.assignment.id,
+            driver_id=trip.assignment.driver_id,
+            payload={
+                "from": trip.assignment.status.value,
+                "to": status.value,
+                "distance_m": round(verdict.distance_m),
+                "flagged": verdict.flagged,
+                "accuracy_m": accuracy_m,
+                "live": live,
+            },
+        )
+        if live:
+            await repos.pending.set(telegram_id, LIVE, trip.assignment.id, now)
+        else:
+            await repos.pending.clear(telegram_id)
+    if verdict.flagged:
+        log.info(
+            "assignment %s delivered %.0f m from its lot (flagged)",
+            trip.assignment.id,
+            verdict.distance_m,
+        )
+    delivered = Trip(updated, trip.vehicle, trip.pickup, trip.destination, trip.driver)
+    return Delivery(delivered, verdict, accuracy_m, live)
+
+
+async def track_live_location(
+    repos: Repositories,
+    telegram_id: int,
+    *,
+    latitude: float,
+    longitude: float,
+    accuracy_m: float | None,
+    telegram_at: datetime,
+    now: datetime,
+) -> bool:
+    """Records a moved live location after delivery; False if nothing is being tracked."""
+    pending = await repos.pending.get(telegram_id)
+    if pending is None or pending.kind != LIVE or pending.assignment_id is None:
+        return False
+    trip = await load_trip(repos, pending.assignment_id)
+    if trip is None:
+        return False
+    distance = distance_m(
+        latitude, longitude, trip.destination.latitude, trip.destination.longitude
+    )
+    await repos.proofs.add_location(
+        assignment_id=trip.assignment.id,
+        latitude=latitude,
+        longitude=longitude,
+        horizontal_accuracy=accuracy_m,
+        distance_m=round(distance, 1),
+        flagged=False,
+        live=True,
+        telegram_at=telegram_at,
+        received_at=now,
+    )
+    return True

@@ -1,0 +1,137 @@
+"""How an assignment looks on the phone: caption text and the buttons for the next steps."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.domain.lifecycle import Status
+from bot.i18n import N_, Translator
+from bot.services.trips import Trip
+from bot.timefmt import format_time
+
+CAPTION_LIMIT = 1024
+
+
+class TripButton(StrEnum):
+    ACCEPT = "acc"
+    DECLINE = "dec"
+    PICK_UP = "pick"
+    CROSS = "cross"
+    DELIVER = "deliv"
+    PROBLEM = "prob"
+    BACK = "back"
+    QR_FILE = "png"
+
+
+LABELS = {
+    TripButton.ACCEPT: N_("✅ Accept"),
+    TripButton.DECLINE: N_("❌ Decline"),
+    TripButton.PICK_UP: N_("🚗 Picked up the car"),
+    TripButton.CROSS: N_("🛂 Crossed the border"),
+    TripButton.DELIVER: N_("📦 Delivered"),
+    TripButton.PROBLEM: N_("⚠️ Problem"),
+    TripButton.BACK: N_("🏠 Back in China"),
+    TripButton.QR_FILE: N_("🖼 QR as a file"),
+}
+
+STATUS_LABELS = {
+    Status.PLANNED: N_("planned"),
+    Status.SENT: N_("waiting for your answer"),
+    Status.ACCEPTED: N_("accepted"),
+    Status.PICKED_UP: N_("car picked up"),
+    Status.CROSSED: N_("across the border"),
+    Status.DELIVERED: N_("delivered"),
+    Status.DECLINED: N_("declined"),
+    Status.CANCELLED: N_("cancelled"),
+}
+
+# The buttons for each status: only the next legal steps, then the helpers.
+_ROWS: dict[Status, tuple[tuple[TripButton, ...], ...]] = {
+    Status.SENT: ((TripButton.ACCEPT, TripButton.DECLINE), (TripButton.QR_FILE,)),
+    Status.ACCEPTED: ((TripButton.PICK_UP,), (TripButton.PROBLEM, TripButton.QR_FILE)),
+    Status.PICKED_UP: ((TripButton.CROSS,), (TripButton.PROBLEM, TripButton.QR_FILE)),
+    Status.CROSSED: ((TripButton.DELIVER,), (TripButton.PROBLEM,)),
+}
+
+_CALLBACK_RE = re.compile(r"^trip:(\d{1,12}):([a-z]{2,6})$")
+
+
+@dataclass(frozen=True, slots=True)
+class TripPress:
+    assignment_id: int
+    button: TripButton
+
+
+def callback_data(assignment_id: int, button: TripButton) -> str:
+    return f"trip:{assignment_id}:{button.value}"
+
+
+def parse_callback(data: str | None) -> TripPress | None:
+    """None for anything we did not produce (tampered or from an old version)."""
+    match = _CALLBACK_RE.fullmatch(data or "")
+    if match is None:
+        return None
+    try:
+        return TripPress(int(match.group(1)), TripButton(match.group(2)))
+    except ValueError:
+        return None
+
+
+def trip_keyboard(
+    trip: Trip, tr: Translator, language: str, in_kazakhstan: bool
+) -> InlineKeyboardMarkup:
+    rows = _ROWS.get(trip.assignment.status, ())
+    if trip.assignment.status is Status.DELIVERED and in_kazakhstan:
+        rows = ((TripButton.BACK,),)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    tr.get(language, LABELS[button]),
+                    callback_data=callback_data(trip.assignment.id, button),
+                )
+                for button in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+def trip_caption(trip: Trip, tr: Translator, language: str, zone: ZoneInfo) -> str:
+    a, v = trip.assignment, trip.vehicle
+
+    def t(message: str, **values: object) -> str:
+        return tr.get(language, message, **values)
+
+    car = ", ".join(part for part in (v.model, v.colour) if part)
+    lines = [
+        t(N_("🚗 Assignment #{number} for {date}"), number=a.id, date=a.service_date.isoformat()),
+        t(N_("Status: {status}"), status=t(STATUS_LABELS[a.status])),
+        "",
+        t(N_("VIN: {vin}"), vin=v.vin),
+    ]
+    if car:
+        lines.append(t(N_("Car: {car}"), car=car))
+    lines += [
+        t(
+            N_("📍 Pick up: {place}, {time}"),
+            place=trip.pickup.name,
+            time=format_time(a.pickup_at, zone),
+        ),
+        t(N_("🏁 Deliver to: {place}"), place=trip.destination.name),
+    ]
+    if a.receiver_name or a.receiver_phone:
+        receiver = " ".join(p for p in (a.receiver_name, a.receiver_phone) if p)
+        lines.append(t(N_("👤 Receiver: {receiver}"), receiver=receiver))
+    lines += [
+        t(N_("⏰ Deliver by: {time}"), time=format_time(a.deliver_by, zone)),
+        "",
+        t(N_("Show this QR code at the gate. It works without internet: keep this message.")),
+    ]
+    caption = "\n".join(lines)
+    return caption if len(caption) <= CAPTION_LIMIT else caption[: CAPTION_LIMIT - 1] + "…"

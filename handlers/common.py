@@ -1,0 +1,74 @@
+"""Small helpers every handler uses: who is talking, in which language, and refusals."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from telegram import Message, Update, User
+
+from bot.i18n import N_
+from bot.services.errors import Refusal
+from bot.state import AppState, FerrymanContext
+
+log = logging.getLogger("ferryman.handlers")
+
+REFUSALS = {
+    Refusal.NOT_REGISTERED: N_(
+        "You are not registered yet. Ask your dispatcher for an invitation link."
+    ),
+    Refusal.NOT_YOUR_ASSIGNMENT: N_("This button is not for you."),
+    Refusal.UNKNOWN_ASSIGNMENT: N_("This assignment no longer exists."),
+    Refusal.ILLEGAL_STEP: N_("That step is not possible now. Use the buttons shown."),
+    Refusal.STALE: N_("Already done."),
+    Refusal.NOT_IN_KAZAKHSTAN: N_("You are already recorded as back in China."),
+    Refusal.NO_DELIVERY_IN_PROGRESS: N_(
+        "I was not expecting this. Photos and a location are needed only after you press "
+        "📦 Delivered. To report a problem, use /problem."
+    ),
+    Refusal.FORWARDED: N_(
+        "Forwarded photos and locations are not proof of delivery. Take the photo now with "
+        "the camera, and share your location with the button."
+    ),
+    Refusal.FILE_TOO_LARGE: N_("This file is too large (the limit is 20 MB)."),
+    Refusal.NOT_AN_IMAGE: N_("Please send a photo."),
+    Refusal.NOT_ADMIN: N_("This command is for company admins."),
+}
+
+
+async def user_language(state: AppState, user: User | None) -> str:
+    """A registered driver's chosen language, else the one Telegram reports."""
+    if user is None:
+        return state.settings.company.default_language
+    driver = await state.repos.drivers.by_telegram_id(user.id)
+    if driver is not None:
+        return driver.language
+    return state.translator.language(user.language_code)
+
+
+def telegram_time(message: Message | None, fallback: datetime) -> datetime:
+    """Telegram's clock for the message (edits carry edit_date)."""
+    if message is None:
+        return fallback
+    return message.edit_date or message.date or fallback
+
+
+async def answer(update: Update, context: FerrymanContext, text: str, **values: object) -> None:
+    """Reply in the user's language to a message or a button press."""
+    state = context.state
+    language = await user_language(state, update.effective_user)
+    translated = state.translator.get(language, text, **values)
+    if update.callback_query is not None:
+        await update.callback_query.answer(translated[:200], show_alert=len(translated) > 60)
+    elif update.effective_message is not None:
+        await update.effective_message.reply_text(translated)
+
+
+async def refuse(
+    update: Update, context: FerrymanContext, reason: Refusal, what: str = ""
+) -> None:
+    user = update.effective_user
+    log.info(
+        "refused %s from user %s: %s", what or "input", user.id if user else "?", reason.value
+    )
+    await answer(update, context, REFUSALS[reason])

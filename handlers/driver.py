@@ -1,0 +1,137 @@
+"""Driver commands: /today, /me, /problem, /language, /help."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import N_
+from bot.notify import NoDriver, send_assignment
+from bot.services import problems, trips
+from bot.services.errors import ServiceRefused
+from bot.services.visa import driver_visa_status
+from bot.state import FerrymanContext
+from bot.timefmt import format_time
+from handlers.common import refuse, user_language
+from handlers.onboarding import language_keyboard
+from handlers.trip import PROBLEM_PROMPT
+
+NO_ASSIGNMENT = N_("You have no assignment right now. It will arrive here.")
+HELP = N_(
+    "How it works:\n"
+    "1. Your assignment arrives here the evening before and again in the morning, with the "
+    "clearance QR code. Keep it: it works at the gate without internet.\n"
+    "2. Press the buttons under it as you go: Accept, Picked up, Crossed the border, "
+    "Delivered.\n"
+    "3. At the lot, send the photos asked for, then your location.\n"
+    "4. Press Back in China when you return.\n\n"
+    "/today – today's assignment and QR code\n"
+    "/me – profile and visa-free days\n"
+    "/problem – report a problem\n"
+    "/language – change language"
+)
+PROFILE = N_(
+    "👤 {name}\n📱 {phone}\n🛂 Passport {passport}, valid until {expiry}\n\n"
+    "Visa-free days (each calendar day in Kazakhstan, Kazakhstan time, counts as a whole "
+    "day):\n• this stay: {stay_days} of 30 used, {stay_left} left\n"
+    "• last 180 days: {window_days} of 90 used, {window_left} left"
+)
+MUST_LEAVE = N_("You must be back in China by the end of {date} (Kazakhstan time, UTC+5).")
+NOT_IN_KZ = N_("You are in China now.")
+OVER_LIMIT = N_("⚠️ Visa-free limit exceeded. Contact your dispatcher today.")
+PASSPORT_SOON = N_("⚠️ Your passport expires within 6 months.")
+CHOOSE_LANGUAGE = N_("Choose your language:")
+
+
+async def on_today(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = context.state
+    try:
+        trip = await trips.current_trip(state.repos, user.id)
+    except ServiceRefused as refusal:
+        await refuse(update, context, refusal.reason, "/today")
+        return
+    language = await user_language(state, user)
+    if trip is None:
+        await message.reply_text(state.translator.get(language, NO_ASSIGNMENT))
+        return
+    try:
+        await send_assignment(context.bot, state, trip.assignment.id)
+    except NoDriver:
+        await message.reply_text(state.translator.get(language, NO_ASSIGNMENT))
+
+
+async def on_me(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = context.state
+    try:
+        driver = await trips.registered_driver(state.repos, user.id)
+    except ServiceRefused as refusal:
+        await refuse(update, context, refusal.reason, "/me")
+        return
+    now = state.clock.now()
+    visa = await driver_visa_status(state.repos, driver.id, now)
+    tr, language = state.translator, driver.language
+    passport = driver.passport_number
+    masked = "•" * max(0, len(passport) - 4) + passport[-4:]
+    lines = [
+        tr.get(
+            language,
+            PROFILE,
+            name=driver.name,
+            phone=driver.phone,
+            passport=masked,
+            expiry=driver.passport_expiry.isoformat() if driver.passport_expiry else "—",
+            stay_days=visa.stay_days,
+            stay_left=visa.stay_days_left,
+            window_days=visa.window_days,
+            window_left=visa.window_days_left,
+        )
+    ]
+    if visa.must_leave_by is not None:
+        lines.append(tr.get(language, MUST_LEAVE, date=visa.must_leave_by.isoformat()))
+    else:
+        lines.append(tr.get(language, NOT_IN_KZ))
+    if visa.over_limit:
+        lines.append(tr.get(language, OVER_LIMIT))
+    if driver.passport_expiry is not None and (driver.passport_expiry - now.date()).days < 183:
+        lines.append(tr.get(language, PASSPORT_SOON))
+    lines.append(format_time(now, state.settings.company.timezone))
+    await message.reply_text("\n".join(lines))
+
+
+async def on_problem(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = context.state
+    try:
+        await problems.begin_problem(state.repos, user.id, None, state.clock.now())
+    except ServiceRefused as refusal:
+        await refuse(update, context, refusal.reason, "/problem")
+        return
+    language = await user_language(state, user)
+    await message.reply_text(state.translator.get(language, PROBLEM_PROMPT))
+
+
+async def on_language(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = context.state
+    language = await user_language(state, user)
+    await message.reply_text(
+        state.translator.get(language, CHOOSE_LANGUAGE), reply_markup=language_keyboard()
+    )
+
+
+async def on_help(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = context.state
+    language = await user_language(state, user)
+    await message.reply_text(state.translator.get(language, HELP))

@@ -1,0 +1,35 @@
+"""The last line of defence: log the failure, tell the user briefly, keep running."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.i18n import N_
+from bot.state import FerrymanContext
+from handlers.common import user_language
+
+log = logging.getLogger("ferryman.errors")
+
+SOMETHING_WENT_WRONG = N_("Something went wrong on our side. Please try again in a minute.")
+
+
+async def on_error(update: object, context: FerrymanContext) -> None:
+    user_id = (
+        update.effective_user.id if isinstance(update, Update) and update.effective_user else None
+    )
+    # The exception, not the update: updates carry personal data we don't log.
+    log.error("error handling an update from user %s", user_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if update.effective_chat.type != "private":
+        return
+    try:
+        state = context.state
+        language = await user_language(state, update.effective_user)
+        await context.bot.send_message(
+            update.effective_chat.id, state.translator.get(language, SOMETHING_WENT_WRONG)
+        )
+    except Exception:
+        log.exception("could not tell the user about the error")

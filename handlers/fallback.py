@@ -1,0 +1,60 @@
+"""Everything else a private chat can send: a short, translated answer and a log line."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import N_
+from bot.state import FerrymanContext
+from handlers.common import answer, log
+
+UNSUPPORTED = N_(
+    "I can't use this kind of message. Send text, photos or your location, or see /help."
+)
+UNKNOWN_COMMAND = N_("Unknown command. See /help.")
+FILE_REFUSED = N_("I can't use this file. Send photos as photos, or see /help.")
+TOO_LARGE = N_("This file is too large (the limit is 20 MB).")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+async def on_unsupported(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    kind = next(
+        (
+            k
+            for k in (
+                "sticker",
+                "voice",
+                "video",
+                "video_note",
+                "audio",
+                "animation",
+                "poll",
+                "dice",
+                "game",
+                "contact",
+                "venue",
+            )
+            if getattr(message, k, None)
+        ),
+        "other",
+    )
+    log.info("unsupported %s from user %s", kind, user.id)
+    await answer(update, context, UNSUPPORTED)
+
+
+async def on_document(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.document is None:
+        return
+    size = message.document.file_size or 0
+    log.info("refused a document of %d bytes from user %s", size, user.id)
+    await answer(update, context, TOO_LARGE if size > MAX_FILE_BYTES else FILE_REFUSED)
+
+
+async def on_unknown_command(update: Update, context: FerrymanContext) -> None:
+    user = update.effective_user
+    log.info("unknown command from user %s", user.id if user else "?")
+    await answer(update, context, UNKNOWN_COMMAND)

@@ -1,0 +1,210 @@
+"""/start with an invitation, then language, phone, name and passport."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+
+from bot.commands import set_chat_commands
+from bot.i18n import LANGUAGES, N_
+from bot.notify import notify_admins
+from bot.services import registration as reg
+from bot.services.registration import InputProblem, StartOutcome, Step, StepResult
+from bot.state import FerrymanContext
+from handlers.common import log, user_language
+
+LANGUAGE_NAMES = {"zh": "中文", "ru": "Русский", "en": "English"}
+
+START_ANSWERS = {
+    StartOutcome.NO_TOKEN: N_(
+        "Welcome to {company}. Ask your dispatcher for an invitation link to register."
+    ),
+    StartOutcome.UNKNOWN_TOKEN: N_(
+        "This invitation link is not valid. Ask your dispatcher for a new one."
+    ),
+    StartOutcome.USED_TOKEN: N_(
+        "This invitation link has already been used. Ask your dispatcher for a new one."
+    ),
+    StartOutcome.EXPIRED_TOKEN: N_(
+        "This invitation link has expired (links are valid for 7 days). "
+        "Ask your dispatcher for a new one."
+    ),
+    StartOutcome.ALREADY_REGISTERED: N_(
+        "You are already registered, {name}. /today shows your assignment, /help the commands."
+    ),
+}
+
+PROMPTS = {
+    Step.LANGUAGE: N_("Choose your language:"),
+    Step.PHONE: N_("Share your phone number with the button below."),
+    Step.NAME: N_("Send your full name as written in your passport."),
+    Step.PASSPORT_NUMBER: N_("Send your passport number."),
+    Step.PASSPORT_EXPIRY: N_("Send your passport expiry date as YYYY-MM-DD, e.g. 2030-05-31."),
+}
+
+PROBLEMS = {
+    InputProblem.CONTACT_NOT_OWN: N_(
+        "Please share your own phone number with the button below, not someone else's contact."
+    ),
+    InputProblem.NAME_INVALID: N_("Please send your full name (2 to 64 characters)."),
+    InputProblem.PASSPORT_INVALID: N_(
+        "That does not look like a passport number (5 to 20 letters and digits)."
+    ),
+    InputProblem.DATE_INVALID: N_("Please send the date as YYYY-MM-DD, e.g. 2030-05-31."),
+    InputProblem.PASSPORT_EXPIRED: N_(
+        "This passport has expired. You need a valid passport to cross the border."
+    ),
+    InputProblem.WRONG_INPUT: N_("Please answer the question above."),
+}
+
+SHARE_PHONE = N_("📱 Share my phone number")
+REGISTERED = N_(
+    "Registered. Welcome, {name}! Your assignments will arrive here. /help lists the commands."
+)
+ADMIN_NEW_DRIVER = N_("New driver registered: {name}, {phone}.")
+LANGUAGE_SET = N_("Language set: English.")
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")]
+            for code in LANGUAGES
+        ]
+    )
+
+
+async def _prompt(update: Update, context: FerrymanContext, result: StepResult) -> None:
+    """Say what went wrong (if anything), then ask for the current step."""
+    message = update.effective_message
+    state = context.state
+    tr = state.translator
+    registration = result.registration
+    if message is None or registration is None:
+        return
+    language = str(registration.data.get("language", state.settings.company.default_language))
+    if result.problem is not None:
+        await message.reply_text(tr.get(language, PROBLEMS[result.problem]))
+    step = Step(registration.step)
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+    if step is Step.LANGUAGE:
+        markup = language_keyboard()
+    elif step is Step.PHONE:
+        markup = ReplyKeyboardMarkup(
+            [[KeyboardButton(tr.get(language, SHARE_PHONE), request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    else:
+        markup = ReplyKeyboardRemove()
+    await message.reply_text(tr.get(language, PROMPTS[step]), reply_markup=markup)
+
+
+async def on_start(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    state = context.state
+    token = context.args[0] if context.args else None
+    outcome, registration = await reg.start(
+        state.repos,
+        user.id,
+        token,
+        state.translator.language(user.language_code),
+        state.clock.now(),
+    )
+    if registration is not None:
+        await _prompt(update, context, StepResult(registration))
+        return
+    driver = await state.repos.drivers.by_telegram_id(user.id)
+    log.info("/start from user %s: %s", user.id, outcome.value)
+    await message.reply_text(
+        state.translator.get(
+            await user_language(state, user),
+            START_ANSWERS[outcome],
+            company=state.settings.company.name,
+            name=driver.name if driver else "",
+        )
+    )
+
+
+async def on_language_button(update: Update, context: FerrymanContext) -> None:
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return
+    state = context.state
+    code = (query.data or "").removeprefix("lang:")
+    if code not in LANGUAGES:
+        log.warning("tampered language button from user %s", user.id)
+        await query.answer()
+        return
+    now = state.clock.now()
+    registration = await state.repos.registrations.get(user.id)
+    if registration is not None and registration.step == Step.LANGUAGE:
+        await query.answer()
+        await _prompt(
+            update, context, await reg.choose_language(state.repos, registration, code, now)
+        )
+        return
+    driver = await state.repos.drivers.by_telegram_id(user.id)
+    if driver is None:
+        await query.answer()
+        return
+    await state.repos.drivers.set_language(driver.id, code)
+    await set_chat_commands(context.bot, state.translator, user.id, code)
+    await query.answer(state.translator.get(code, LANGUAGE_SET))
+    if query.message is not None:
+        await context.bot.send_message(user.id, state.translator.get(code, LANGUAGE_SET))
+
+
+async def on_contact(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.contact is None:
+        return
+    state = context.state
+    registration = await state.repos.registrations.get(user.id)
+    if registration is None:
+        log.info("unexpected contact from user %s", user.id)
+        language = await user_language(state, user)
+        await message.reply_text(
+            state.translator.get(language, N_("I don't need a contact now.")),
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        return
+    contact = message.contact
+    result = await reg.give_phone(
+        state.repos, registration, contact.user_id, contact.phone_number, state.clock.now()
+    )
+    await _prompt(update, context, result)
+
+
+async def on_registration_text(update: Update, context: FerrymanContext) -> bool:
+    """Handles text while onboarding; False when the user is not registering."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return False
+    state = context.state
+    registration = await state.repos.registrations.get(user.id)
+    if registration is None:
+        return False
+    if registration.step in (Step.LANGUAGE, Step.PHONE):
+        await _prompt(update, context, StepResult(registration, InputProblem.WRONG_INPUT))
+        return True
+    result = await reg.give_text(state.repos, registration, message.text, state.clock.now())
+    if result.driver is None:
+        await _prompt(update, context, result)
+        return True
+    driver = result.driver
+    await message.reply_text(
+        state.translator.get(driver.language, REGISTERED, name=driver.name),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    await set_chat_commands(context.bot, state.translator, user.id, driver.language)
+    await notify_admins(context.bot, state, ADMIN_NEW_DRIVER, name=driver.name, phone=driver.phone)
+    return True

@@ -1,0 +1,169 @@
+"""Photos, image files and locations from drivers: delivery proof or a problem report."""
+
+from __future__ import annotations
+
+from telegram import Message, ReplyKeyboardRemove, Update, User
+
+from bot.i18n import N_
+from bot.notify import notify_admins, notify_group, refresh_trip_messages
+from bot.services import problems, proof
+from bot.services.errors import Refusal, ServiceRefused
+from bot.services.trips import registered_driver
+from bot.state import FerrymanContext
+from handlers.common import refuse, telegram_time, user_language
+from handlers.problem_report import send_problem_report
+from handlers.proof_prompts import ask_for_next_proof
+
+DELIVERED = N_("✅ Delivered: assignment #{number}, {distance} m from the lot. Thank you!")
+DELIVERED_FLAGGED = N_(
+    "✅ Delivered: assignment #{number}. Your location is {distance} m from the lot, so the "
+    "dispatcher will check it."
+)
+ADMIN_FLAGGED = N_(
+    "⚠️ Assignment #{number} ({vin}) was delivered by {driver} {distance} m from {place} "
+    "(allowed {radius} m). Please check."
+)
+GROUP_DELIVERED = N_("📦 Delivered: #{number} {vin} by {driver} at {place}.")
+ALL_PHOTOS_DONE = N_("All photos are in. Now share your location with the button.")
+
+
+def _is_forwarded(message: Message) -> bool:
+    return message.forward_origin is not None
+
+
+async def on_photo(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    if message.photo:
+        largest = message.photo[-1]
+        file_id, unique_id, size = largest.file_id, largest.file_unique_id, largest.file_size
+    elif message.document is not None:
+        doc = message.document
+        if not (doc.mime_type or "").startswith("image/"):
+            await refuse(update, context, Refusal.NOT_AN_IMAGE, "document")
+            return
+        file_id, unique_id, size = doc.file_id, doc.file_unique_id, doc.file_size
+    else:
+        return
+    try:
+        await _photo(update, context, message, user, file_id, unique_id, size)
+    except ServiceRefused as refusal:
+        await refuse(update, context, refusal.reason, "photo")
+
+
+async def _photo(
+    update: Update,
+    context: FerrymanContext,
+    message: Message,
+    user: User,
+    file_id: str,
+    unique_id: str,
+    size: int | None,
+) -> None:
+    state = context.state
+    now = state.clock.now()
+    await registered_driver(state.repos, user.id)
+    if await problems.is_waiting_for_problem(state.repos, user.id):
+        await send_problem_report(
+            update, context, text=message.caption or "", photo_file_id=file_id
+        )
+        return
+    await proof.expected_proof(state.repos, state.settings.delivery, user.id)
+    if _is_forwarded(message):
+        raise ServiceRefused(Refusal.FORWARDED)
+    if size is not None and size > proof.MAX_PHOTO_BYTES:
+        raise ServiceRefused(Refusal.FILE_TOO_LARGE)
+    telegram_file = await context.bot.get_file(file_id)
+    data = bytes(await telegram_file.download_as_bytearray())
+    item, step = await proof.add_photo(
+        state.repos,
+        state.settings.delivery,
+        state.settings.storage.media_dir,
+        user.id,
+        data=data,
+        file_id=file_id,
+        file_unique_id=unique_id,
+        forwarded=False,
+        telegram_at=telegram_time(message, now),
+        now=now,
+    )
+    if not item:
+        language = await user_language(state, user)
+        await message.reply_text(state.translator.get(language, ALL_PHOTOS_DONE))
+    await ask_for_next_proof(context, user.id, step)
+
+
+async def on_location(update: Update, context: FerrymanContext) -> None:
+    message, user = update.message, update.effective_user
+    if message is None or user is None or message.location is None:
+        return
+    state = context.state
+    now = state.clock.now()
+    location = message.location
+    try:
+        delivery = await proof.add_location(
+            state.repos,
+            state.settings.delivery,
+            user.id,
+            latitude=location.latitude,
+            longitude=location.longitude,
+            accuracy_m=location.horizontal_accuracy,
+            live=location.live_period is not None,
+            forwarded=_is_forwarded(message),
+            telegram_at=telegram_time(message, now),
+            now=now,
+        )
+    except ServiceRefused as refusal:
+        await refuse(update, context, refusal.reason, "location")
+        return
+    trip = delivery.trip
+    distance = round(delivery.verdict.distance_m)
+    language = await user_language(state, user)
+    text = DELIVERED_FLAGGED if delivery.verdict.flagged else DELIVERED
+    await message.reply_text(
+        state.translator.get(language, text, number=trip.assignment.id, distance=distance),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+    await refresh_trip_messages(context.bot, state, trip)
+    driver_name = trip.driver.name if trip.driver else "?"
+    if delivery.verdict.flagged:
+        await notify_admins(
+            context.bot,
+            state,
+            ADMIN_FLAGGED,
+            number=trip.assignment.id,
+            vin=trip.vehicle.vin,
+            driver=driver_name,
+            distance=distance,
+            place=trip.destination.name,
+            radius=round(delivery.verdict.radius_m),
+        )
+    await notify_group(
+        context.bot,
+        state,
+        GROUP_DELIVERED,
+        number=trip.assignment.id,
+        vin=trip.vehicle.vin,
+        driver=driver_name,
+        place=trip.destination.name,
+    )
+
+
+async def on_live_location_update(update: Update, context: FerrymanContext) -> None:
+    """Live locations move as edited messages; record them quietly while tracked."""
+    message, user = update.edited_message, update.effective_user
+    if message is None or user is None or message.location is None:
+        return
+    state = context.state
+    now = state.clock.now()
+    await proof.track_live_location(
+        state.repos,
+        user.id,
+        latitude=message.location.latitude,
+        longitude=message.location.longitude,
+        accuracy_m=message.location.horizontal_accuracy,
+        telegram_at=telegram_time(message, now),
+        now=now,
+    )

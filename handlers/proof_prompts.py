@@ -1,0 +1,43 @@
+"""Asking for the next piece of delivery proof."""
+
+from __future__ import annotations
+
+from telegram import KeyboardButton, ReplyKeyboardMarkup
+
+from bot.i18n import N_
+from bot.services.proof import ProofStep
+from bot.state import FerrymanContext
+
+CHECKLIST_LABELS = {
+    "vin_plate": N_("the VIN plate"),
+    "dashboard": N_("the dashboard showing the odometer and the state of charge"),
+    "car_at_lot": N_("the whole car at the lot"),
+}
+PHOTO_PROMPT = N_("Photo {number} of {total}: send a photo of {item}.")
+LOCATION_PROMPT = N_(
+    "Photos received. Now share your location with the button below (a live location is welcome)."
+)
+SHARE_LOCATION = N_("📍 Share my location")
+
+
+async def ask_for_next_proof(context: FerrymanContext, chat_id: int, step: ProofStep) -> None:
+    state = context.state
+    tr = state.translator
+    driver = await state.repos.drivers.by_telegram_id(chat_id)
+    language = driver.language if driver else state.settings.company.default_language
+    if step.next_item is not None:
+        label = CHECKLIST_LABELS.get(step.next_item)
+        item = tr.get(language, label) if label else step.next_item.replace("_", " ")
+        text = tr.get(
+            language, PHOTO_PROMPT, number=step.photos_done + 1, total=step.photos_total, item=item
+        )
+        await context.bot.send_message(chat_id, text)
+        return
+    keyboard = ReplyKeyboardMarkup(
+        [[KeyboardButton(tr.get(language, SHARE_LOCATION), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    await context.bot.send_message(
+        chat_id, tr.get(language, LOCATION_PROMPT), reply_markup=keyboard
+    )

@@ -1,0 +1,28 @@
+"""Plain text from a private chat: onboarding answers, a problem description, or a hint."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.i18n import N_
+from bot.services import problems
+from bot.state import FerrymanContext
+from handlers.common import user_language
+from handlers.onboarding import on_registration_text
+from handlers.problem_report import send_problem_report
+
+HINT = N_("Use the buttons under your assignment, or /help.")
+
+
+async def on_text(update: Update, context: FerrymanContext) -> None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None or message.text is None:
+        return
+    if await on_registration_text(update, context):
+        return
+    state = context.state
+    if await problems.is_waiting_for_problem(state.repos, user.id):
+        await send_problem_report(update, context, text=message.text, photo_file_id=None)
+        return
+    language = await user_language(state, user)
+    await message.reply_text(state.translator.get(language, HINT))

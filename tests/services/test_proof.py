@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from bot.clearance import ClearanceService
+from bot.config import Settings
+from bot.domain.lifecycle import Action, Status
+from bot.domain.models import ProofKind
+from bot.services import proof, trips
+from bot.services.errors import Refusal, ServiceRefused
+from storage.repositories import Repositories
+from tests.services.helpers import NOW, add_driver, add_trip
+
+ZHARKENT = (44.1630, 80.0020)
+TWELVE_KM_EAST = (44.1630, 80.1530)  # ~12 km east of the Zharkent lot
+
+
+async def _crossed(repos: Repositories, clearance: ClearanceService) -> int:
+    driver = await add_driver(repos, 1)
+    trip = await add_trip(repos, clearance, driver)
+    await repos.assignments.set_status(trip.assignment, Status.SENT, NOW)
+    for action in (Action.ACCEPT, Action.PICK_UP, Action.CROSS):
+        await trips.apply_driver_action(
+            repos, 1, trip.assignment.id, action, now=NOW, telegram_at=NOW
+        )
+    return trip.assignment.id
+
+
+async def _photo(
+    repos: Repositories, settings: Settings, data: bytes, n: int = 0
+) -> tuple[str, proof.ProofStep]:
+    return await proof.add_photo(
+        repos,
+        settings.delivery,
+        settings.storage.media_dir,
+        1,
+        data=data,
+        file_id=f"file-{n}",
+        file_unique_id=f"u-{n}",
+        forwarded=False,
+        telegram_at=NOW,
+        now=NOW,
+    )
+
+
+async def _location(
+    repos: Repositories, settings: Settings, where: tuple[float, float], **kw: object
+) -> proof.Delivery:
+    args: dict[str, object] = {"accuracy_m": 8.0, "live": False, "forwarded": False}
+    args.update(kw)
+    return await proof.add_location(
+        repos,
+        settings.delivery,
+        1,
+        latitude=where[0],
+        longitude=where[1],
+        telegram_at=NOW,
+        now=NOW,
+        **args,  # type: ignore[arg-type]
+    )
+
+
+async def test_checklist_photos_then_location_delivers_inside_the_fence(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    step = await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    assert step.next_item == "vin_plate"
+    items = []
+    for n in range(3):
+        item, step = await _photo(repos, settings, f"photo {n}".encode(), n)
+        items.append(item)
+    assert items == ["vin_plate", "dashboard", "car_at_lot"]
+    assert step.wants_location
+    delivery = await _location(repos, settings, (ZHARKENT[0] + 0.002, ZHARKENT[1]))
+    assert not delivery.verdict.flagged and delivery.verdict.distance_m < 300
+    stored = await repos.assignments.get(assignment_id)
+    assert stored is not None and stored.status is Status.DELIVERED
+    proofs = await repos.proofs.for_assignment(assignment_id)
+    photos = [p for p in proofs if p.kind is ProofKind.PHOTO]
+    digest = hashlib.sha256(b"photo 0").hexdigest()
+    assert photos[0].sha256 == digest
+    archived = settings.storage.media_dir / Path(str(photos[0].media_path))
+    assert archived.read_bytes() == b"photo 0"
+    location = [p for p in proofs if p.kind is ProofKind.LOCATION][0]
+    assert location.horizontal_accuracy == 8.0 and not location.flagged
+    assert await repos.pending.get(1) is None
+
+
+async def test_twelve_km_away_is_delivered_but_flagged(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    for n in range(3):
+        await _photo(repos, settings, bytes([n]) * 10, n)
+    delivery = await _location(repos, settings, TWELVE_KM_EAST)
+    assert delivery.verdict.flagged
+    assert 11_500 < delivery.verdict.distance_m < 12_500
+    stored = await repos.assignments.get(assignment_id)
+    assert stored is not None and stored.status is Status.DELIVERED
+    events = await repos.events.for_assignment(assignment_id)
+    assert events[-1].kind == "deliver" and events[-1].payload["flagged"] is True
+
+
+async def test_an_album_fills_the_checklist_in_order(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    results = await asyncio.gather(*(_photo(repos, settings, bytes([n]) * 5, n) for n in range(4)))
+    items = sorted(item for item, _ in results if item)
+    assert items == ["car_at_lot", "dashboard", "vin_plate"]
+    proofs = await repos.proofs.for_assignment(assignment_id)
+    assert len(proofs) == 3  # the fourth photo of the album is not an extra checklist item
+
+
+async def test_forwarded_photo_or_location_is_not_proof(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    with pytest.raises(ServiceRefused) as refused:
+        await proof.add_photo(
+            repos,
+            settings.delivery,
+            settings.storage.media_dir,
+            1,
+            data=b"x",
+            file_id="f",
+            file_unique_id="u",
+            forwarded=True,
+            telegram_at=NOW,
+            now=NOW,
+        )
+    assert refused.value.reason is Refusal.FORWARDED
+    for n in range(3):
+        await _photo(repos, settings, bytes([n]), n)
+    with pytest.raises(ServiceRefused):
+        await _location(repos, settings, ZHARKENT, forwarded=True)
+    stored = await repos.assignments.get(assignment_id)
+    assert stored is not None and stored.status is Status.CROSSED
+    assert not [
+        p for p in await repos.proofs.for_assignment(assignment_id) if p.kind is ProofKind.LOCATION
+    ]
+
+
+async def test_location_before_the_photos_is_refused(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    with pytest.raises(ServiceRefused) as refused:
+        await _location(repos, settings, ZHARKENT)
+    assert refused.value.reason is Refusal.ILLEGAL_STEP
+
+
+async def test_photo_without_a_delivery_in_progress_is_refused(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    await _crossed(repos, clearance)
+    with pytest.raises(ServiceRefused) as refused:
+        await _photo(repos, settings, b"holiday snap")
+    assert refused.value.reason is Refusal.NO_DELIVERY_IN_PROGRESS
+    assert not list(settings.storage.media_dir.glob("**/*.jpg"))
+
+
+async def test_live_location_is_tracked_after_delivery(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    for n in range(3):
+        await _photo(repos, settings, bytes([n]), n)
+    await _location(repos, settings, ZHARKENT, live=True)
+    moved = await proof.track_live_location(
+        repos,
+        1,
+        latitude=ZHARKENT[0] + 0.001,
+        longitude=ZHARKENT[1],
+        accuracy_m=5.0,
+        telegram_at=NOW,
+        now=NOW,
+    )
+    assert moved
+    live = [p for p in await repos.proofs.for_assignment(assignment_id) if p.live]
+    assert len(live) == 2 and live[-1].distance_m is not None and live[-1].distance_m > 100
