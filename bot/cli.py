@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 
 EXIT_CONFIG = 2
+# The placeholder in config.example.toml: fine for a demo, never for signing real codes.
+EXAMPLE_SIGNING_KEY = "change-me-to-a-long-random-secret"
 
 
 def _load(args: argparse.Namespace, positional: str | None = None) -> Settings:
@@ -53,6 +55,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import MissingToken, run
 
     settings = _load(args)
+    if settings.telegram.token and any(
+        key.reveal() == EXAMPLE_SIGNING_KEY for key in settings.clearance.keys.values()
+    ):
+        print(
+            f"ferryman: {settings.source}: setting 'clearance.keys': the example signing key "
+            "is public; set your own (FERRYMAN_SIGNING_KEYS or [clearance] keys)",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
     try:
         run(settings)
     except MissingToken as exc:
@@ -86,6 +97,9 @@ _EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentPars
 
 def _load_extra_commands() -> None:
     import importlib
+
+    if _EXTRA_COMMANDS:
+        return  # main() may run more than once in a process (tests)
 
     for module in ("botapi_emulator.cli", "bot.clearance.cli", "bot.demo.cli"):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -125,17 +126,27 @@ class _Reader:
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(self.source, f"{self.prefix}{key}", problem)
 
-    def _get(self, key: str, default: Any, kinds: tuple[type, ...], kind_name: str) -> Any:
+    def _get(
+        self,
+        key: str,
+        default: Any,
+        kinds: tuple[type, ...],
+        kind_name: str,
+        *,
+        secret: bool = False,
+    ) -> Any:
         value = self.table.get(key, default)
         # bool is an int subclass; a stray `true` must not pass as a number.
         if value is not default and (
             not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds)
         ):
-            raise self.fail(key, f"expected {kind_name}, got {value!r}")
+            # A mistyped secret must not end up in the error message (and so in logs).
+            got = f"a value of type {type(value).__name__} (hidden)" if secret else repr(value)
+            raise self.fail(key, f"expected {kind_name}, got {got}")
         return value
 
-    def string(self, key: str, default: str) -> str:
-        return str(self._get(key, default, (str,), "a string"))
+    def string(self, key: str, default: str, *, secret: bool = False) -> str:
+        return str(self._get(key, default, (str,), "a string", secret=secret))
 
     def integer(self, key: str, default: int, minimum: int | None = None) -> int:
         value = int(self._get(key, default, (int,), "an integer"))
@@ -145,6 +156,8 @@ class _Reader:
 
     def number(self, key: str, default: float, minimum: float | None = None) -> float:
         value = float(self._get(key, default, (int, float), "a number"))
+        if not math.isfinite(value):
+            raise self.fail(key, f"expected a finite number, got {value}")
         if minimum is not None and value < minimum:
             raise self.fail(key, f"must be at least {minimum}, got {value}")
         return value
@@ -191,7 +204,13 @@ def _parse_signing_keys(source: str, raw: str) -> dict[str, Secret]:
                 "expected 'keyid:secret' pairs separated by commas, key ids of "
                 "A-Za-z0-9_- and secrets of at least 16 characters",
             )
+        if key_id in keys:
+            raise ConfigError(source, SIGNING_KEYS_ENV, f"key id {key_id!r} is given twice")
         keys[key_id] = Secret(secret)
+    if not keys:
+        raise ConfigError(
+            source, SIGNING_KEYS_ENV, "is set but holds no 'keyid:secret' pairs (unset it instead)"
+        )
     return keys
 
 
@@ -206,7 +225,7 @@ def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise r.fail("listen", f'expected "host:port", got {listen!r}')
-    secret_token = r.string("secret_token", "")
+    secret_token = r.string("secret_token", "", secret=True)
     if secret_token and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret_token):
         raise r.fail("secret_token", "use 1-256 characters of A-Za-z0-9_-")
     base = r.string("api_base_url", "https://api.telegram.org/bot")
@@ -214,7 +233,7 @@ def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
     for key, url in (("api_base_url", base), ("api_file_url", files)):
         if not url.startswith(("https://", "http://")):
             raise r.fail(key, f"expected an http(s) URL, got {url!r}")
-    token = env.get(TOKEN_ENV) or r.string("token", "")
+    token = env.get(TOKEN_ENV) or r.string("token", "", secret=True)
     return TelegramSettings(
         token=Secret(token),
         api_base_url=base,
@@ -230,7 +249,8 @@ def _company(r: _Reader) -> CompanySettings:
     zone_name = r.string("timezone", "Asia/Shanghai")
     try:
         zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
+    # A folder of the zone database ("Asia") raises IsADirectoryError, an OSError.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise r.fail(
             "timezone", f"unknown time zone {zone_name!r} (use e.g. 'Asia/Shanghai')"
         ) from None
@@ -278,6 +298,8 @@ def _places(source: str, raw: Any) -> tuple[PlaceSettings, ...]:
         raise ConfigError(source, "places", "expected an array of tables ([[places]])")
     places: list[PlaceSettings] = []
     for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise ConfigError(source, f"places[{index}]", "expected a table ([[places]])")
         r = _Reader(source, item, f"places[{index}].")
         code = r.string("code", "")
         if not _PLACE_CODE_RE.fullmatch(code):
@@ -348,6 +370,10 @@ def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(source, "-", "file not found") from None
     except OSError as exc:
         raise ConfigError(source, "-", f"cannot read the file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            source, "-", f"not UTF-8 text (byte {exc.start}): save the file as UTF-8"
+        ) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

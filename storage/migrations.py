@@ -226,6 +226,10 @@ async def migrate(
         except Exception:
             if conn.in_transaction:
                 await conn.rollback()
+            # Another connection (a second process, a concurrent open) applied it while this
+            # one waited for the write lock: that is not a failure.
+            if await current_version(conn) >= migration.version:
+                continue
             raise
         applied.append(migration.version)
     return applied

@@ -86,7 +86,7 @@ async def test_checklist_photos_then_location_delivers_inside_the_fence(
     assert photos[0].sha256 == digest
     archived = settings.storage.media_dir / Path(str(photos[0].media_path))
     assert archived.read_bytes() == b"photo 0"
-    location = [p for p in proofs if p.kind is ProofKind.LOCATION][0]
+    location = next(p for p in proofs if p.kind is ProofKind.LOCATION)
     assert location.horizontal_accuracy == 8.0 and not location.flagged
     assert await repos.pending.get(1) is None
 
