@@ -15,9 +15,10 @@ from bot.commands import set_chat_commands
 from bot.i18n import LANGUAGES, N_
 from bot.notify import notify_admins
 from bot.services import registration as reg
+from bot.services.errors import Refusal
 from bot.services.registration import InputProblem, StartOutcome, Step, StepResult
 from bot.state import FerrymanContext
-from handlers.common import log, user_language
+from handlers.common import log, refuse, user_language
 
 LANGUAGE_NAMES = {"zh": "中文", "ru": "Русский", "en": "English"}
 
@@ -154,7 +155,7 @@ async def on_language_button(update: Update, context: FerrymanContext) -> None:
         return
     driver = await state.repos.drivers.by_telegram_id(user.id)
     if driver is None:
-        await query.answer()
+        await refuse(update, context, Refusal.NOT_REGISTERED, "language button")
         return
     await state.repos.drivers.set_language(driver.id, code)
     await set_chat_commands(context.bot, state.translator, user.id, code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import InputFile, Update
 
 from bot.domain.lifecycle import Action
@@ -11,7 +13,7 @@ from bot.services import problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanContext
 from bot.views import TripButton, TripPress, parse_callback
-from handlers.common import answer, log, refuse
+from handlers.common import answer, log, refuse, user_language
 from handlers.proof_prompts import ask_for_next_proof
 
 ACTIONS = {
@@ -20,18 +22,17 @@ ACTIONS = {
     TripButton.PICK_UP: Action.PICK_UP,
     TripButton.CROSS: Action.CROSS,
 }
-
 CONFIRMED = {
     Action.ACCEPT: N_("Accepted. Pick up the car at {place}."),
     Action.DECLINE: N_("Declined. The dispatcher has been told."),
     Action.PICK_UP: N_("Car picked up. Drive safely!"),
     Action.CROSS: N_("Border crossed. Your visa-free stay has started: /me shows the days."),
 }
-GROUP_NOTICES = {
-    Action.DECLINE: N_("Driver {driver} declined assignment #{number} ({vin})."),
-}
+DECLINED_NOTICE = N_("Driver {driver} declined assignment #{number} ({vin}).")
 BACK_IN_CHINA = N_("Welcome back to China. Your visa-free stay has ended.")
 PROBLEM_PROMPT = N_("Describe the problem in one message; you can attach a photo.")
+
+Handler = Callable[[Update, FerrymanContext, TripPress], Awaitable[None]]
 
 
 async def on_trip_button(update: Update, context: FerrymanContext) -> None:
@@ -43,61 +44,77 @@ async def on_trip_button(update: Update, context: FerrymanContext) -> None:
         log.warning("unrecognised button data from user %s", user.id)
         await refuse(update, context, Refusal.ILLEGAL_STEP, "button")
         return
+    handler = BUTTONS.get(press.button, _lifecycle)
     try:
-        await _handle(update, context, press)
+        await handler(update, context, press)
     except ServiceRefused as refusal:
         await refuse(update, context, refusal.reason, f"button {press.button.value}")
 
 
-async def _handle(update: Update, context: FerrymanContext, press: TripPress) -> None:
+async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress) -> None:
+    state, user = context.state, update.effective_user
+    assert user is not None
+    action = ACTIONS[press.button]
+    # A button press carries no Telegram timestamp; our clock is the record.
+    trip = await trips.apply_driver_action(
+        state.repos, user.id, press.assignment_id, action, now=state.clock.now(), telegram_at=None
+    )
+    await answer(update, context, CONFIRMED[action], place=trip.pickup.name)
+    await refresh_trip_messages(context.bot, state, trip)
+    if action is Action.DECLINE and trip.driver is not None:
+        values = {
+            "driver": trip.driver.name,
+            "number": trip.assignment.id,
+            "vin": trip.vehicle.vin,
+        }
+        await notify_admins(context.bot, state, DECLINED_NOTICE, **values)
+        await notify_group(context.bot, state, DECLINED_NOTICE, **values)
+
+
+async def _deliver(update: Update, context: FerrymanContext, press: TripPress) -> None:
     state, query, user = context.state, update.callback_query, update.effective_user
     assert query is not None and user is not None
-    # A button press carries no Telegram timestamp; our clock is the record.
-    now = state.clock.now()
-    if press.button in ACTIONS:
-        action = ACTIONS[press.button]
-        trip = await trips.apply_driver_action(
-            state.repos, user.id, press.assignment_id, action, now=now, telegram_at=now
-        )
-        await answer(update, context, CONFIRMED[action], place=trip.pickup.name)
-        await refresh_trip_messages(context.bot, state, trip)
-        if action in GROUP_NOTICES and trip.driver is not None:
-            values = {
-                "driver": trip.driver.name,
-                "number": trip.assignment.id,
-                "vin": trip.vehicle.vin,
-            }
-            await notify_admins(context.bot, state, GROUP_NOTICES[action], **values)
-            await notify_group(context.bot, state, GROUP_NOTICES[action], **values)
-    elif press.button is TripButton.DELIVER:
-        step = await proof.start_delivery(
-            state.repos, state.settings.delivery, user.id, press.assignment_id, now
-        )
-        await query.answer()
-        await ask_for_next_proof(context, user.id, step)
-    elif press.button is TripButton.PROBLEM:
-        await problems.begin_problem(state.repos, user.id, press.assignment_id, now)
-        await query.answer()
-        await context.bot.send_message(
-            user.id, state.translator.get(await _lang(context, user.id), PROBLEM_PROMPT)
-        )
-    elif press.button is TripButton.BACK:
-        await trips.owned_trip(state.repos, user.id, press.assignment_id)
-        await trips.return_to_china(state.repos, user.id, now=now, telegram_at=None)
-        await answer(update, context, BACK_IN_CHINA)
-        refreshed = await trips.load_trip(state.repos, press.assignment_id)
-        if refreshed is not None:
-            await refresh_trip_messages(context.bot, state, refreshed)
-    elif press.button is TripButton.QR_FILE:
-        trip = await trips.owned_trip(state.repos, user.id, press.assignment_id)
-        await query.answer()
-        a = trip.assignment
-        png = await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
-        await context.bot.send_document(
-            user.id, document=InputFile(png, filename=f"QR-{trip.vehicle.vin}.png")
-        )
+    step = await proof.start_delivery(
+        state.repos, state.settings.delivery, user.id, press.assignment_id, state.clock.now()
+    )
+    await query.answer()
+    await ask_for_next_proof(context, user.id, step)
 
 
-async def _lang(context: FerrymanContext, telegram_id: int) -> str:
-    driver = await context.state.repos.drivers.by_telegram_id(telegram_id)
-    return driver.language if driver else context.state.settings.company.default_language
+async def _problem(update: Update, context: FerrymanContext, press: TripPress) -> None:
+    state, query, user = context.state, update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    await problems.begin_problem(state.repos, user.id, press.assignment_id, state.clock.now())
+    await query.answer()
+    language = await user_language(state, user)
+    await context.bot.send_message(user.id, state.translator.get(language, PROBLEM_PROMPT))
+
+
+async def _back(update: Update, context: FerrymanContext, press: TripPress) -> None:
+    state, user = context.state, update.effective_user
+    assert user is not None
+    trip = await trips.owned_trip(state.repos, user.id, press.assignment_id)
+    await trips.return_to_china(state.repos, user.id, now=state.clock.now(), telegram_at=None)
+    await answer(update, context, BACK_IN_CHINA)
+    await refresh_trip_messages(context.bot, state, trip)
+
+
+async def _qr_file(update: Update, context: FerrymanContext, press: TripPress) -> None:
+    """The QR as a lossless PNG document: photos get recompressed, files do not."""
+    state, query, user = context.state, update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    trip = await trips.owned_trip(state.repos, user.id, press.assignment_id)
+    await query.answer()
+    a = trip.assignment
+    png = await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
+    await context.bot.send_document(
+        user.id, document=InputFile(png, filename=f"QR-{trip.vehicle.vin}.png")
+    )
+
+
+BUTTONS: dict[TripButton, Handler] = {
+    TripButton.DELIVER: _deliver,
+    TripButton.PROBLEM: _problem,
+    TripButton.BACK: _back,
+    TripButton.QR_FILE: _qr_file,
+}
