@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, Message
@@ -36,13 +37,18 @@ async def _qr_photo(state: AppState, trip: Trip) -> str | bytes:
 async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Message:
     """The QR with the trip as caption and the next-step buttons, then both map pins."""
     trip = await load_trip(state.repos, assignment_id)
-    if trip is None or trip.driver is None or trip.driver.telegram_id is None:
+    driver = None if trip is None else trip.driver
+    if trip is None or driver is None or driver.telegram_id is None:
         raise NoDriver(f"assignment {assignment_id} has no registered driver")
-    chat_id = trip.driver.telegram_id
-    language = trip.driver.language
+    chat_id = driver.telegram_id
+    language = driver.language
     tr = state.translator
     now = state.clock.now()
-    in_kz = await is_in_kazakhstan(state.repos, trip.driver.id)
+    in_kz = await is_in_kazakhstan(state.repos, driver.id)
+    if trip.assignment.status is Status.PLANNED:
+        # The driver sees the trip as it will be once this send is recorded.
+        shown = replace(trip.assignment, status=next_status(Status.PLANNED, Action.SEND))
+        trip = replace(trip, assignment=shown)
     message = await bot.send_photo(
         chat_id,
         photo=await _qr_photo(state, trip),
@@ -68,7 +74,8 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
             address=place.address or place.name,
         )
     async with state.repos.db.transaction():
-        assignment = trip.assignment
+        assignment = await state.repos.assignments.get(assignment_id)
+        assert assignment is not None
         if assignment.status is Status.PLANNED:
             status = next_status(assignment.status, Action.SEND)
             await state.repos.assignments.set_status(assignment, status, now)
@@ -79,7 +86,7 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
             kind,
             recorded_at=now,
             assignment_id=assignment_id,
-            driver_id=trip.driver.id,
+            driver_id=driver.id,
             payload={"message_id": message.message_id},
         )
     return message

@@ -84,10 +84,13 @@ def parse_callback(data: str | None) -> TripPress | None:
 
 def trip_keyboard(
     trip: Trip, tr: Translator, language: str, in_kazakhstan: bool
-) -> InlineKeyboardMarkup:
+) -> InlineKeyboardMarkup | None:
+    """None when no step is left: Telegram then shows (or after an edit, keeps) no buttons."""
     rows = _ROWS.get(trip.assignment.status, ())
     if trip.assignment.status is Status.DELIVERED and in_kazakhstan:
         rows = ((TripButton.BACK,),)
+    if not rows:
+        return None
     return InlineKeyboardMarkup(
         [
             [

@@ -121,12 +121,11 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
     distance = round(delivery.verdict.distance_m)
     language = await user_language(state, user)
     text = DELIVERED_FLAGGED if delivery.verdict.flagged else DELIVERED
+    await refresh_trip_messages(context.bot, state, trip)
     await message.reply_text(
         state.translator.get(language, text, number=trip.assignment.id, distance=distance),
         reply_markup=ReplyKeyboardRemove(),
     )
-
-    await refresh_trip_messages(context.bot, state, trip)
     driver_name = trip.driver.name if trip.driver else "?"
     if delivery.verdict.flagged:
         await notify_admins(

@@ -59,8 +59,9 @@ async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress)
     trip = await trips.apply_driver_action(
         state.repos, user.id, press.assignment_id, action, now=state.clock.now(), telegram_at=None
     )
-    await answer(update, context, CONFIRMED[action], place=trip.pickup.name)
+    # Buttons first, then the toast: when the driver sees it, the keyboard is already right.
     await refresh_trip_messages(context.bot, state, trip)
+    await answer(update, context, CONFIRMED[action], place=trip.pickup.name)
     if action is Action.DECLINE and trip.driver is not None:
         values = {
             "driver": trip.driver.name,
@@ -95,8 +96,8 @@ async def _back(update: Update, context: FerrymanContext, press: TripPress) -> N
     assert user is not None
     trip = await trips.owned_trip(state.repos, user.id, press.assignment_id)
     await trips.return_to_china(state.repos, user.id, now=state.clock.now(), telegram_at=None)
-    await answer(update, context, BACK_IN_CHINA)
     await refresh_trip_messages(context.bot, state, trip)
+    await answer(update, context, BACK_IN_CHINA)
 
 
 async def _qr_file(update: Update, context: FerrymanContext, press: TripPress) -> None:

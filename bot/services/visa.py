@@ -22,4 +22,5 @@ async def driver_visa_status(repos: Repositories, driver_id: int, now: datetime)
 
 async def is_in_kazakhstan(repos: Repositories, driver_id: int) -> bool:
     events = await border_events(repos, driver_id)
-    return bool(events) and max(events, key=lambda e: e.at).kind is BorderEventKind.CROSSED
+    # The order the bot recorded them in decides: clocks can tie or disagree.
+    return bool(events) and events[-1].kind is BorderEventKind.CROSSED
