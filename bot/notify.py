@@ -59,21 +59,11 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
         await state.clearance.remember_file_id(
             trip.assignment.clearance_code, message.photo[-1].file_id
         )
-    await state.repos.assignments.record_message(
-        assignment_id, chat_id, message.message_id, ASSIGNMENT_MESSAGE, now
-    )
-    for label, place in (
-        (N_("Pick up here"), trip.pickup),
-        (N_("Deliver here"), trip.destination),
-    ):
-        await bot.send_venue(
-            chat_id,
-            latitude=place.latitude,
-            longitude=place.longitude,
-            title=f"{tr.get(language, label)}: {place.name}",
-            address=place.address or place.name,
-        )
+    # Recorded before the map pins: once Telegram has the QR, the trip counts as sent.
     async with state.repos.db.transaction():
+        await state.repos.assignments.record_message(
+            assignment_id, chat_id, message.message_id, ASSIGNMENT_MESSAGE, now
+        )
         assignment = await state.repos.assignments.get(assignment_id)
         assert assignment is not None
         if assignment.status is Status.PLANNED:
@@ -88,6 +78,17 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
             assignment_id=assignment_id,
             driver_id=driver.id,
             payload={"message_id": message.message_id},
+        )
+    for label, place in (
+        (N_("Pick up here"), trip.pickup),
+        (N_("Deliver here"), trip.destination),
+    ):
+        await bot.send_venue(
+            chat_id,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            title=f"{tr.get(language, label)}: {place.name}",
+            address=place.address or place.name,
         )
     return message
 

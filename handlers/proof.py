@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import Message, ReplyKeyboardRemove, Update, User
+from telegram import Location, Message, ReplyKeyboardRemove, Update, User
 
 from bot.i18n import N_
 from bot.notify import notify_admins, notify_group, refresh_trip_messages
@@ -29,6 +29,11 @@ ALL_PHOTOS_DONE = N_("All photos are in. Now share your location with the button
 
 def _is_forwarded(message: Message) -> bool:
     return message.forward_origin is not None
+
+
+def _is_live(location: Location) -> bool:
+    # Read from the payload: PTB 22 warns on the attribute while it moves to timedelta.
+    return location.to_dict().get("live_period") is not None
 
 
 async def on_photo(update: Update, context: FerrymanContext) -> None:
@@ -109,7 +114,7 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
             latitude=location.latitude,
             longitude=location.longitude,
             accuracy_m=location.horizontal_accuracy,
-            live=location.live_period is not None,
+            live=_is_live(location),
             forwarded=_is_forwarded(message),
             telegram_at=telegram_time(message, now),
             now=now,

@@ -1,0 +1,167 @@
+"""Driver commands, problem reports and live locations, as the phone sees them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.domain.lifecycle import Status
+from bot.domain.models import Driver, ProofKind
+from bot.state import AppState, FerrymanApp
+from botapi_emulator import EmulatedGroup, EmulatedUser, Emulator, sample_image
+from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.helpers import assign, decode, dispatch, receive_assignment, state_of
+
+VIN = "LGXCE4CB7R0000001"
+
+
+async def _driver(state: AppState, user: EmulatedUser, language: str) -> Driver:
+    return await state.repos.drivers.add(
+        name=user.name,
+        now=FIXED_NOW,
+        telegram_id=user.id,
+        phone="+8613800000001",
+        passport_number="E12345678",
+        passport_expiry=date(2025, 8, 1),
+        language=language,
+    )
+
+
+@pytest.fixture
+async def setup(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> tuple[FerrymanApp, EmulatedUser, EmulatedUser, EmulatedGroup]:
+    owner = emulator.user("Li Wei", lang="zh", started=True)
+    group = emulator.group("Dispatch", members=[owner])
+    app = await start_ferryman(owners=(owner.id,), group_chat_id=group.id)
+    pan = emulator.user("Pan Guangde", lang="en", started=True)
+    return app, owner, pan, group
+
+
+async def _press(user: EmulatedUser, message: Any, index: int = 0) -> None:
+    await (await user.press(message, message.buttons[index])).answer()
+
+
+async def test_today_resends_the_qr_by_file_id(setup: Any) -> None:
+    app, _, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan, "en")
+    await pan.send("/today")
+    assert "no assignment" in ((await pan.next_message()).text or "")
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    first, _, _ = await receive_assignment(pan)
+    await pan.send("/today")
+    again, _, _ = await receive_assignment(pan)
+    assert first.photo and again.photo
+    assert again.photo[-1]["file_id"] == first.photo[-1]["file_id"]
+    assert decode(again.file_bytes()) == [assignment.clearance_code]
+    events = [e.kind for e in await state.repos.events.for_assignment(assignment.id)]
+    assert events == ["created", "send", "resent"]
+
+
+async def test_qr_file_button_sends_a_lossless_png(setup: Any) -> None:
+    app, _, pan, _ = setup
+    driver = await _driver(state_of(app), pan, "en")
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    await _press(pan, photo, index=2)
+    document = await pan.next_message()
+    assert document.document is not None
+    assert document.document["file_name"] == f"QR-{VIN}.png"
+    png = document.file_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert decode(png) == [assignment.clearance_code]
+
+
+async def test_me_shows_visa_days_and_passport_warning(setup: Any) -> None:
+    app, _, pan, _ = setup
+    driver = await _driver(state_of(app), pan, "en")
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    for _ in range(3):  # accept, picked up, crossed
+        await _press(pan, photo)
+    await pan.send("/me")
+    me = (await pan.next_message()).text or ""
+    assert "this stay: 1 of 30 used, 29 left" in me
+    assert "last 180 days: 1 of 90 used, 89 left" in me
+    assert "back in China by the end of 2025-04-08" in me
+    assert "passport expires within 6 months" in me
+    assert "•••••5678" in me and "E12345678" not in me
+
+
+async def test_language_change_switches_replies_and_menu(setup: Any) -> None:
+    app, _, pan, _ = setup
+    await _driver(state_of(app), pan, "en")
+    await pan.send("/language")
+    choose = await pan.next_message()
+    await (await pan.press(choose, "Русский")).answer()  # type: ignore[union-attr]
+    assert "Язык" in ((await pan.next_message()).text or "")
+    assert pan.menu_commands()[0]["description"] == "Задание на сегодня и QR-код"
+    await pan.send("/help")
+    assert "Как это работает" in ((await pan.next_message()).text or "")
+
+
+async def test_problem_with_text_and_with_photo_reaches_admins_and_group(setup: Any) -> None:
+    app, owner, pan, group = setup
+    state = state_of(app)
+    driver = await _driver(state, pan, "en")
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    await _press(pan, photo)  # accept
+    await _press(pan, photo, index=1)  # problem
+    assert "Describe the problem" in ((await pan.next_message()).text or "")
+    await pan.send("Flat tyre near Zharkent")
+    assert "Thank you" in ((await pan.next_message()).text or "")
+    admin = await owner.next_message()
+    assert "Flat tyre near Zharkent" in (admin.text or "") and VIN in (admin.text or "")
+    assert "Flat tyre" in ((await group.next_message()).text or "")
+
+    await pan.send("/problem")
+    await pan.next_message()
+    await pan.send_photo(sample_image(), caption="Scratch on the door")
+    assert "Thank you" in ((await pan.next_message()).text or "")
+    admin_photo = await owner.next_message()
+    assert admin_photo.photo and "Scratch on the door" in (admin_photo.caption or "")
+    assert (await group.next_message()).photo
+    problems = [e for e in await state.repos.events.for_driver(driver.id) if e.kind == "problem"]
+    assert [p.payload["text"] for p in problems] == [
+        "Flat tyre near Zharkent",
+        "Scratch on the door",
+    ]
+    stored = await state.repos.assignments.get(assignment.id)
+    assert stored is not None and stored.status is Status.ACCEPTED  # a problem ends nothing
+
+
+async def test_live_location_is_accepted_and_its_moves_tracked(setup: Any) -> None:
+    app, _, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan, "en")
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    for _ in range(4):  # accept, picked up, crossed, delivered
+        await _press(pan, photo)
+    for _ in range(3):
+        await pan.next_message()
+        await pan.send_photo(sample_image())
+    await pan.next_message()  # share your location
+    live = await pan.start_live_location(44.1632, 80.0021, horizontal_accuracy=15)
+    assert "Delivered" in ((await pan.next_message()).text or "")
+    await live.move(44.1640, 80.0030)
+    await live.move(44.1650, 80.0040)
+    await pan.no_message(within=0.3)  # moves are recorded quietly
+    locations = [
+        p
+        for p in await state.repos.proofs.for_assignment(assignment.id)
+        if p.kind is ProofKind.LOCATION
+    ]
+    assert len(locations) == 3 and all(p.live for p in locations)
+    assert (
+        locations[-1].distance_m is not None and locations[-1].distance_m > locations[0].distance_m
+    )  # type: ignore[operator]
