@@ -13,7 +13,7 @@ from bot.domain.models import Assignment, Driver
 from bot.notify import send_assignment
 from bot.services.assignments import NewAssignment, create_assignment
 from bot.state import AppState, FerrymanApp
-from botapi_emulator.client import ChatMessage, EmulatedUser
+from botapi_emulator.client import ChatMessage, EmulatedUser, Press
 
 LANGUAGE_BUTTONS = {"zh": "中文", "ru": "Русский", "en": "English"}
 SHARE_PHONE = {
@@ -103,3 +103,10 @@ async def receive_assignment(user: EmulatedUser) -> tuple[ChatMessage, ChatMessa
     photo, pickup, destination = await user.next_messages(3)
     assert photo.photo and pickup.venue and destination.venue
     return photo, pickup, destination
+
+
+async def tap(user: EmulatedUser, message: ChatMessage, label: str) -> dict[str, object]:
+    """Press an inline button and wait for the bot's answer to the callback."""
+    pressed = await user.press(message, label)
+    assert isinstance(pressed, Press), pressed
+    return await pressed.answer()

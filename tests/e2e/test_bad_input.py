@@ -13,7 +13,7 @@ from bot.domain.lifecycle import Status
 from bot.state import AppState, FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of
+from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
 
 PAN_VIN = "LGXCE4CB7R0000001"
 IVAN_VIN = "LRWYGCEK2PC000002"
@@ -112,8 +112,7 @@ async def test_tampered_button_data(day: Day) -> None:
 
 async def test_repeated_press_is_answered_and_applied_once(day: Day) -> None:
     accept = day.pan_photo.buttons[0]
-    pressed = await day.pan.press(day.pan_photo, accept)
-    await pressed.answer()  # type: ignore[union-attr]
+    await tap(day.pan, day.pan_photo, accept)
     after_first = await snapshot(day.state)
     again = day.emulator.world.press(
         day.emulator.bot, day.pan.user, day.pan_photo.stored, f"trip:{day.pan_assignment}:acc"
@@ -151,10 +150,8 @@ async def test_sticker_voice_and_files(day: Day) -> None:
 
 async def test_forwarded_proof_is_refused(day: Day) -> None:
     state, pan = day.state, day.pan
-    for label_index in (0, 0, 0):  # accept, picked up, crossed
-        pressed = await pan.press(day.pan_photo, day.pan_photo.buttons[label_index])
-        await pressed.answer()  # type: ignore[union-attr]
-    await (await pan.press(day.pan_photo, day.pan_photo.buttons[0])).answer()  # type: ignore[union-attr]
+    for _ in range(4):  # accept, picked up, crossed, delivered
+        await tap(pan, day.pan_photo, day.pan_photo.buttons[0])
     await pan.next_message()  # photo 1 of 3
     before = await snapshot(state)
     await pan.forward_from("Somebody", photo=sample_image())

@@ -10,9 +10,9 @@ import pytest
 from bot.domain.lifecycle import Status
 from bot.domain.models import Driver, ProofKind
 from bot.state import AppState, FerrymanApp
-from botapi_emulator import EmulatedGroup, EmulatedUser, Emulator, sample_image
+from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, decode, dispatch, receive_assignment, state_of
+from tests.e2e.helpers import assign, decode, dispatch, receive_assignment, state_of, tap
 
 VIN = "LGXCE4CB7R0000001"
 
@@ -40,8 +40,8 @@ async def setup(
     return app, owner, pan, group
 
 
-async def _press(user: EmulatedUser, message: Any, index: int = 0) -> None:
-    await (await user.press(message, message.buttons[index])).answer()
+async def _press(user: EmulatedUser, message: ChatMessage, index: int = 0) -> None:
+    await tap(user, message, message.buttons[index])
 
 
 async def test_today_resends_the_qr_by_file_id(setup: Any) -> None:
@@ -99,7 +99,7 @@ async def test_language_change_switches_replies_and_menu(setup: Any) -> None:
     await _driver(state_of(app), pan, "en")
     await pan.send("/language")
     choose = await pan.next_message()
-    await (await pan.press(choose, "Русский")).answer()  # type: ignore[union-attr]
+    await tap(pan, choose, "Русский")
     assert "Язык" in ((await pan.next_message()).text or "")
     assert pan.menu_commands()[0]["description"] == "Задание на сегодня и QR-код"
     await pan.send("/help")
@@ -162,6 +162,5 @@ async def test_live_location_is_accepted_and_its_moves_tracked(setup: Any) -> No
         if p.kind is ProofKind.LOCATION
     ]
     assert len(locations) == 3 and all(p.live for p in locations)
-    assert (
-        locations[-1].distance_m is not None and locations[-1].distance_m > locations[0].distance_m
-    )  # type: ignore[operator]
+    distances = [p.distance_m or 0.0 for p in locations]
+    assert distances[0] < distances[1] < distances[2]

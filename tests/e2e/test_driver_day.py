@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import re
-from typing import cast
 
 from bot.domain.lifecycle import Status
 from bot.domain.models import ProofKind
 from bot.services.visa import driver_visa_status
-from botapi_emulator import EmulatedUser, Emulator, Press, sample_image
+from botapi_emulator import ChatMessage, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, decode, dispatch, receive_assignment, register, state_of
+from tests.e2e.helpers import (
+    assign,
+    decode,
+    dispatch,
+    receive_assignment,
+    register,
+    state_of,
+    tap,
+)
 
 PAN_VIN = "LGXCE4CB7R0000001"
 IVAN_VIN = "LRWYGCEK2PC000002"
@@ -19,9 +26,8 @@ NEAR_THE_LOT = (44.1650, 80.0030)  # ~240 m away
 TWELVE_KM_OUT = (44.1630, 80.1530)
 
 
-async def press(user: EmulatedUser, message_label: str, *, on: object) -> dict[str, object]:
-    pressed = cast(Press, await user.press(on, message_label))  # type: ignore[arg-type]
-    return await pressed.answer()
+async def press(user: EmulatedUser, label: str, *, on: ChatMessage) -> dict[str, object]:
+    return await tap(user, on, label)
 
 
 async def test_two_drivers_live_a_whole_day(
