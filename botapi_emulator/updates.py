@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections import deque
 from collections.abc import Iterable
 from typing import Any
@@ -72,7 +73,8 @@ class UpdateQueue:
     def push(self, kind: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if kind not in self.allowed:
             return None
-        update = {"update_id": self.next_id, kind: payload}
+        # A snapshot: the message may change again (a live location moves) before delivery.
+        update = {"update_id": self.next_id, kind: copy.deepcopy(payload)}
         self.next_id += 1
         self.pending.append(update)
         self.signal.fire()
