@@ -71,7 +71,13 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
         repos=repos,
         translator=Translator.load(settings.company.default_language),
         clock=clock,
-        clearance=ClearanceService(settings.clearance),
+        clearance=ClearanceService(
+            settings.clearance,
+            timezone=settings.company.timezone,
+            images=repos.clearance_images,
+            cache_dir=settings.storage.media_dir / "clearance",
+            clock=clock,
+        ),
     )
     app.bot_data.state = state
     try:

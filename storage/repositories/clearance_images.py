@@ -1,0 +1,46 @@
+"""Clearance codes in the database: Telegram file ids of rendered images, lookup by code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.codec import dt_to_db
+from storage.db import Database
+
+
+class ClearanceImageRepository:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def file_id(self, code: str, render_version: int) -> str | None:
+        """The file id of this code's image as drawn by ``render_version``, if sent before."""
+        async with self.db.conn.execute(
+            "SELECT file_id FROM clearance_images WHERE code = ? AND render_version = ?",
+            (code, render_version),
+        ) as cur:
+            row = await cur.fetchone()
+        return None if row is None else str(row["file_id"])
+
+    async def remember(self, code: str, file_id: str, render_version: int, now: datetime) -> None:
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO clearance_images (code, file_id, render_version, recorded_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+                " file_id = excluded.file_id, render_version = excluded.render_version,"
+                " recorded_at = excluded.recorded_at",
+                (code, file_id, render_version, dt_to_db(now)),
+            )
+
+    async def forget(self, code: str) -> None:
+        """Drop a file id Telegram no longer accepts."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM clearance_images WHERE code = ?", (code,))
+
+    async def assignments_with_code(self, code: str) -> list[int]:
+        """Ids of assignments holding exactly this clearance code, newest first."""
+        async with self.db.conn.execute(
+            "SELECT id FROM assignments WHERE clearance_code = ? AND clearance_code != ''"
+            " ORDER BY id DESC",
+            (code,),
+        ) as cur:
+            return [int(row["id"]) async for row in cur]
