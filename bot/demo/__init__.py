@@ -1,0 +1,1 @@
+"""`ferryman demo`: the emulator and the real bot in one process, playing a compressed day."""
