@@ -5,13 +5,15 @@ from datetime import timedelta
 import pytest
 
 from bot.clearance import ClearanceService
+from bot.clearance.codes import InvalidImportedCode
 from bot.domain.lifecycle import Action, Status
 from bot.domain.models import Assignment, ClearanceKind, Driver
 from bot.services import trips
+from bot.services.assignments import NewAssignment, create_assignment
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.visa import driver_visa_status, is_in_kazakhstan
 from storage.repositories import Repositories
-from tests.services.helpers import NOW, VIN_2, add_driver, add_trip
+from tests.services.helpers import NOW, SERVICE_DATE, VIN_2, add_driver, add_trip
 
 
 async def _sent(
@@ -109,3 +111,25 @@ async def test_current_trip_prefers_the_one_in_progress(
     await repos.assignments.set_status(second.assignment, Status.SENT, NOW)
     current = await trips.current_trip(repos, 1)
     assert current is not None and current.assignment.id == sent.id
+
+
+async def test_imported_code_is_kept_verbatim_and_checked(
+    repos: Repositories, clearance: ClearanceService
+) -> None:
+    def new(code: str) -> NewAssignment:
+        return NewAssignment(
+            service_date=SERVICE_DATE,
+            vin=VIN_2,
+            pickup_code="horgos-yard",
+            destination_code="zharkent-lot",
+            pickup_at=NOW,
+            deliver_by=NOW + timedelta(hours=8),
+            imported_code=code,
+        )
+
+    created = await create_assignment(repos, clearance, new("HG-2026/11/30 #00042 海关"), NOW)
+    assert created.clearance_code == "HG-2026/11/30 #00042 海关"
+    assert created.clearance_kind is ClearanceKind.IMPORTED
+    with pytest.raises(InvalidImportedCode):
+        await create_assignment(repos, clearance, new(" padded "), NOW)
+    assert len(await repos.assignments.for_day(SERVICE_DATE)) == 1
