@@ -290,7 +290,30 @@ class _Inbox:
         self._cursor = len(self._sent())
 
 
-class EmulatedUser:
+class _Receiving:
+    """What the bot sent to a person or a group, read the same way for both."""
+
+    inbox: _Inbox
+
+    @property
+    def messages(self) -> list[ChatMessage]:
+        return self.inbox.messages
+
+    @property
+    def last_message(self) -> ChatMessage | None:
+        return self.inbox.last_message
+
+    async def next_message(self, within: float = 5.0) -> ChatMessage:
+        return await self.inbox.next_message(within)
+
+    async def next_messages(self, count: int, within: float = 5.0) -> list[ChatMessage]:
+        return await self.inbox.next_messages(count, within)
+
+    async def no_message(self, within: float = 0.3) -> None:
+        await self.inbox.no_message(within)
+
+
+class EmulatedUser(_Receiving):
     """A person with a Telegram account who talks to the bot (and sits in groups)."""
 
     def __init__(self, emulator: Emulator, bot: BotState, user: User) -> None:
@@ -321,25 +344,6 @@ class EmulatedUser:
 
     def __repr__(self) -> str:
         return f"<EmulatedUser {self.id} {self.name!r}>"
-
-    # --- receiving -----------------------------------------------------------------------
-
-    @property
-    def messages(self) -> list[ChatMessage]:
-        return self.inbox.messages
-
-    @property
-    def last_message(self) -> ChatMessage | None:
-        return self.inbox.last_message
-
-    async def next_message(self, within: float = 5.0) -> ChatMessage:
-        return await self.inbox.next_message(within)
-
-    async def next_messages(self, count: int, within: float = 5.0) -> list[ChatMessage]:
-        return await self.inbox.next_messages(count, within)
-
-    async def no_message(self, within: float = 0.3) -> None:
-        await self.inbox.no_message(within)
 
     @property
     def keyboard(self) -> JSON | None:
@@ -670,7 +674,7 @@ class LiveLocation:
         self.stopped = True
 
 
-class EmulatedGroup:
+class EmulatedGroup(_Receiving):
     """A group or supergroup; the bot's messages to it can be read like a user's."""
 
     def __init__(self, emulator: Emulator, bot: BotState, chat: Chat) -> None:
@@ -697,23 +701,6 @@ class EmulatedGroup:
 
     def __repr__(self) -> str:
         return f"<EmulatedGroup {self.id} {self.title!r}>"
-
-    @property
-    def messages(self) -> list[ChatMessage]:
-        return self.inbox.messages
-
-    @property
-    def last_message(self) -> ChatMessage | None:
-        return self.inbox.last_message
-
-    async def next_message(self, within: float = 5.0) -> ChatMessage:
-        return await self.inbox.next_message(within)
-
-    async def next_messages(self, count: int, within: float = 5.0) -> list[ChatMessage]:
-        return await self.inbox.next_messages(count, within)
-
-    async def no_message(self, within: float = 0.3) -> None:
-        await self.inbox.no_message(within)
 
     async def send(
         self, user: EmulatedUser, text: str, *, reply_to: ChatMessage | None = None

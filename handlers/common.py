@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable, Coroutine
 from datetime import datetime
+from typing import Any
 
 from telegram import Message, Update, User
 
 from bot.i18n import N_
-from bot.services.errors import Refusal
+from bot.services.errors import Refusal, ServiceRefused
 from bot.state import AppState, FerrymanContext
 
 log = logging.getLogger("ferryman.handlers")
@@ -72,3 +75,22 @@ async def refuse(
         "refused %s from user %s: %s", what or "input", user.id if user else "?", reason.value
     )
     await answer(update, context, REFUSALS[reason])
+
+
+Callback = Callable[[Update, FerrymanContext], Coroutine[Any, Any, None]]
+
+
+def refusals_answered(what: str) -> Callable[[Callback], Callback]:
+    """A service's refusal becomes the translated answer, so a handler reads straight through."""
+
+    def decorate(callback: Callback) -> Callback:
+        @functools.wraps(callback)
+        async def wrapper(update: Update, context: FerrymanContext) -> None:
+            try:
+                await callback(update, context)
+            except ServiceRefused as refusal:
+                await refuse(update, context, refusal.reason, what)
+
+        return wrapper
+
+    return decorate

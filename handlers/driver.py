@@ -7,11 +7,10 @@ from telegram import Update
 from bot.i18n import N_
 from bot.notify import NoDriver, send_assignment
 from bot.services import problems, trips
-from bot.services.errors import ServiceRefused
 from bot.services.visa import driver_visa_status
 from bot.state import FerrymanContext
 from bot.timefmt import format_time
-from handlers.common import refuse, user_language
+from handlers.common import answer, refusals_answered
 from handlers.onboarding import language_keyboard
 from handlers.trip import PROBLEM_PROMPT
 
@@ -40,38 +39,32 @@ NOT_IN_KZ = N_("You are in China now.")
 OVER_LIMIT = N_("⚠️ Visa-free limit exceeded. Contact your dispatcher today.")
 PASSPORT_SOON = N_("⚠️ Your passport expires within 6 months.")
 CHOOSE_LANGUAGE = N_("Choose your language:")
+PASSPORT_WARNING_DAYS = 183
 
 
+@refusals_answered("/today")
 async def on_today(update: Update, context: FerrymanContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    user = update.effective_user
+    if user is None:
         return
     state = context.state
-    try:
-        trip = await trips.current_trip(state.repos, user.id)
-    except ServiceRefused as refusal:
-        await refuse(update, context, refusal.reason, "/today")
-        return
-    language = await user_language(state, user)
+    trip = await trips.current_trip(state.repos, user.id)
     if trip is None:
-        await message.reply_text(state.translator.get(language, NO_ASSIGNMENT))
+        await answer(update, context, NO_ASSIGNMENT)
         return
     try:
         await send_assignment(context.bot, state, trip.assignment.id)
     except NoDriver:
-        await message.reply_text(state.translator.get(language, NO_ASSIGNMENT))
+        await answer(update, context, NO_ASSIGNMENT)
 
 
+@refusals_answered("/me")
 async def on_me(update: Update, context: FerrymanContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     state = context.state
-    try:
-        driver = await trips.registered_driver(state.repos, user.id)
-    except ServiceRefused as refusal:
-        await refuse(update, context, refusal.reason, "/me")
-        return
+    driver = await trips.registered_driver(state.repos, user.id)
     now = state.clock.now()
     visa = await driver_visa_status(state.repos, driver.id, now)
     tr, language = state.translator, driver.language
@@ -97,24 +90,20 @@ async def on_me(update: Update, context: FerrymanContext) -> None:
         lines.append(tr.get(language, NOT_IN_KZ))
     if visa.over_limit:
         lines.append(tr.get(language, OVER_LIMIT))
-    if driver.passport_expiry is not None and (driver.passport_expiry - now.date()).days < 183:
+    expiry = driver.passport_expiry
+    if expiry is not None and (expiry - now.date()).days < PASSPORT_WARNING_DAYS:
         lines.append(tr.get(language, PASSPORT_SOON))
     lines.append(format_time(now, state.settings.company.timezone))
     await message.reply_text("\n".join(lines))
 
 
+@refusals_answered("/problem")
 async def on_problem(update: Update, context: FerrymanContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    user = update.effective_user
+    if user is None:
         return
-    state = context.state
-    try:
-        await problems.begin_problem(state.repos, user.id, None, state.clock.now())
-    except ServiceRefused as refusal:
-        await refuse(update, context, refusal.reason, "/problem")
-        return
-    language = await user_language(state, user)
-    await message.reply_text(state.translator.get(language, PROBLEM_PROMPT))
+    await problems.begin_problem(context.state.repos, user.id, None, context.state.clock.now())
+    await answer(update, context, PROBLEM_PROMPT)
 
 
 async def on_language(update: Update, context: FerrymanContext) -> None:
@@ -122,16 +111,12 @@ async def on_language(update: Update, context: FerrymanContext) -> None:
     if message is None or user is None:
         return
     state = context.state
-    language = await user_language(state, user)
+    driver = await state.repos.drivers.by_telegram_id(user.id)
+    language = driver.language if driver else state.translator.language(user.language_code)
     await message.reply_text(
         state.translator.get(language, CHOOSE_LANGUAGE), reply_markup=language_keyboard()
     )
 
 
 async def on_help(update: Update, context: FerrymanContext) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
-        return
-    state = context.state
-    language = await user_language(state, user)
-    await message.reply_text(state.translator.get(language, HELP))
+    await answer(update, context, HELP)

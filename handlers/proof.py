@@ -10,7 +10,7 @@ from bot.services import problems, proof
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import registered_driver
 from bot.state import FerrymanContext
-from handlers.common import refuse, telegram_time, user_language
+from handlers.common import refusals_answered, telegram_time, user_language
 from handlers.problem_report import send_problem_report
 from handlers.proof_prompts import ask_for_next_proof
 
@@ -36,6 +36,7 @@ def _is_live(location: Location) -> bool:
     return location.to_dict().get("live_period") is not None
 
 
+@refusals_answered("photo")
 async def on_photo(update: Update, context: FerrymanContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
@@ -46,15 +47,11 @@ async def on_photo(update: Update, context: FerrymanContext) -> None:
     elif message.document is not None:
         doc = message.document
         if not (doc.mime_type or "").startswith("image/"):
-            await refuse(update, context, Refusal.NOT_AN_IMAGE, "document")
-            return
+            raise ServiceRefused(Refusal.NOT_AN_IMAGE)
         file_id, unique_id, size = doc.file_id, doc.file_unique_id, doc.file_size
     else:
         return
-    try:
-        await _photo(update, context, message, user, file_id, unique_id, size)
-    except ServiceRefused as refusal:
-        await refuse(update, context, refusal.reason, "photo")
+    await _photo(update, context, message, user, file_id, unique_id, size)
 
 
 async def _photo(
@@ -99,6 +96,7 @@ async def _photo(
     await ask_for_next_proof(context, user.id, step)
 
 
+@refusals_answered("location")
 async def on_location(update: Update, context: FerrymanContext) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None or message.location is None:
@@ -106,22 +104,18 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
     state = context.state
     now = state.clock.now()
     location = message.location
-    try:
-        delivery = await proof.add_location(
-            state.repos,
-            state.settings.delivery,
-            user.id,
-            latitude=location.latitude,
-            longitude=location.longitude,
-            accuracy_m=location.horizontal_accuracy,
-            live=_is_live(location),
-            forwarded=_is_forwarded(message),
-            telegram_at=telegram_time(message, now),
-            now=now,
-        )
-    except ServiceRefused as refusal:
-        await refuse(update, context, refusal.reason, "location")
-        return
+    delivery = await proof.add_location(
+        state.repos,
+        state.settings.delivery,
+        user.id,
+        latitude=location.latitude,
+        longitude=location.longitude,
+        accuracy_m=location.horizontal_accuracy,
+        live=_is_live(location),
+        forwarded=_is_forwarded(message),
+        telegram_at=telegram_time(message, now),
+        now=now,
+    )
     trip = delivery.trip
     distance = round(delivery.verdict.distance_m)
     language = await user_language(state, user)

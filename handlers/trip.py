@@ -44,9 +44,8 @@ async def on_trip_button(update: Update, context: FerrymanContext) -> None:
         log.warning("unrecognised button data from user %s", user.id)
         await refuse(update, context, Refusal.ILLEGAL_STEP, "button")
         return
-    handler = BUTTONS.get(press.button, _lifecycle)
     try:
-        await handler(update, context, press)
+        await BUTTONS.get(press.button, _lifecycle)(update, context, press)
     except ServiceRefused as refusal:
         await refuse(update, context, refusal.reason, f"button {press.button.value}")
 
