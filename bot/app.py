@@ -16,6 +16,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.jobs import schedule_jobs
 from bot.state import AppState, BotData, FerrymanApp, FerrymanContext
 from storage.db import Database
 from storage.repositories import Repositories
@@ -80,6 +81,7 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
         ),
     )
     app.bot_data.state = state
+    schedule_jobs(app, state)
     try:
         await publish_commands(app.bot, state.translator)
     except TelegramError as exc:
