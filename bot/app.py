@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -99,6 +100,11 @@ async def detach_state(app: FerrymanApp) -> None:
         await state.repos.db.close()
 
 
+def _webhook_path(settings: Settings) -> str:
+    """Serve the path of the public webhook URL, so a proxy can pass requests through as-is."""
+    return urlsplit(settings.telegram.webhook_url).path.strip("/") or "telegram"
+
+
 def _listen(settings: Settings) -> tuple[str, int]:
     host, _, port = settings.telegram.listen.rpartition(":")
     return host, int(port)
@@ -113,7 +119,7 @@ def run(settings: Settings) -> None:
         app.run_webhook(
             listen=host,
             port=port,
-            url_path="telegram",
+            url_path=_webhook_path(settings),
             webhook_url=settings.telegram.webhook_url,
             secret_token=settings.telegram.secret_token.reveal() or None,
             allowed_updates=allowed,
@@ -137,7 +143,7 @@ async def running(
             await app.updater.start_webhook(
                 listen=host,
                 port=port,
-                url_path="telegram",
+                url_path=_webhook_path(settings),
                 webhook_url=settings.telegram.webhook_url,
                 secret_token=settings.telegram.secret_token.reveal() or None,
                 allowed_updates=Update.ALL_TYPES,
