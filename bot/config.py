@@ -70,6 +70,7 @@ class ScheduleSettings:
     reminder_after_minutes: int = 30
     escalate_after_minutes: int = 60
     daily_summary: time = time(21, 0)
+    group_digest_minutes: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +353,7 @@ def parse_settings(
             reminder_after_minutes=schedule.integer("reminder_after_minutes", 30, minimum=1),
             escalate_after_minutes=schedule.integer("escalate_after_minutes", 60, minimum=1),
             daily_summary=schedule.clock("daily_summary", time(21, 0)),
+            group_digest_minutes=schedule.integer("group_digest_minutes", 10, minimum=1),
         ),
         delivery=DeliverySettings(
             geofence_radius_m=delivery.number("geofence_radius_m", 1000.0, minimum=1),

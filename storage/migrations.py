@@ -182,6 +182,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             WHERE clearance_code != '';
         """,
     ),
+    Migration(
+        4,
+        "digest cursors",
+        """
+        -- How far each digest has read the events table; the next digest starts after it.
+        CREATE TABLE digest_cursors (
+            name TEXT PRIMARY KEY,
+            last_event_id INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

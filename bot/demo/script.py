@@ -16,6 +16,7 @@ from bot.clock import FixedClock
 from bot.config import Settings, parse_settings
 from bot.demo.steps import assign, receive_assignment, register, state_of, tap
 from bot.demo.transcript import Transcript
+from bot.jobs import GROUP_DIGEST_JOB
 from bot.notify import send_assignment
 from bot.services.visa import driver_visa_status
 from bot.timefmt import format_time
@@ -242,8 +243,16 @@ async def _day(
         transcript.action(user, "shares the location")
         await transcript.collect(user, owner, group)
 
+    transcript.heading("14:00 The dispatch group's digest")
+    clock.advance(timedelta(minutes=20))
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(GROUP_DIGEST_JOB):
+        await job.run(app)  # the demo's clock is compressed; the job would run every 10 min
+    await group.next_message()
+    await transcript.collect(group)
+
     transcript.heading("18:00 Back in China")
-    clock.advance(timedelta(hours=4, minutes=20))
+    clock.advance(timedelta(hours=4))
     for demo, user in people[:1]:
         photo = messages[user.id]
         await tap(user, photo, photo.buttons[0])

@@ -8,6 +8,7 @@ from storage.db import Database
 from storage.repositories.admins import AdminRepository
 from storage.repositories.assignments import AssignmentRepository, ConcurrentUpdate
 from storage.repositories.clearance_images import ClearanceImageRepository
+from storage.repositories.digests import DigestRepository
 from storage.repositories.drivers import DriverRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.onboarding import InvitationRepository, RegistrationRepository
@@ -33,9 +34,11 @@ class Repositories:
     registrations: RegistrationRepository
     pending: PendingInputRepository
     clearance_images: ClearanceImageRepository
+    digests: DigestRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
+        events = EventRepository(db)
         return cls(
             db=db,
             drivers=DriverRepository(db),
@@ -43,10 +46,11 @@ class Repositories:
             vehicles=VehicleRepository(db),
             assignments=AssignmentRepository(db),
             proofs=ProofRepository(db),
-            events=EventRepository(db),
+            events=events,
             admins=AdminRepository(db),
             invitations=InvitationRepository(db),
             registrations=RegistrationRepository(db),
             pending=PendingInputRepository(db),
             clearance_images=ClearanceImageRepository(db),
+            digests=DigestRepository(db, events),
         )

@@ -75,6 +75,12 @@ class EventRepository:
         async with self.db.conn.execute(query + " ORDER BY id", params) as cur:
             return [_event(row) async for row in cur]
 
+    async def after(self, event_id: int, limit: int) -> list[Event]:
+        async with self.db.conn.execute(
+            f"SELECT {_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?", (event_id, limit)
+        ) as cur:
+            return [_event(row) async for row in cur]
+
     async def all(self) -> list[Event]:
         async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY id") as cur:
             return [_event(row) async for row in cur]

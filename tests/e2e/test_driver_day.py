@@ -6,6 +6,7 @@ import re
 
 from bot.domain.lifecycle import Status
 from bot.domain.models import ProofKind
+from bot.jobs import GROUP_DIGEST_JOB
 from bot.services.visa import driver_visa_status
 from botapi_emulator import ChatMessage, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
@@ -93,13 +94,20 @@ async def test_two_drivers_live_a_whole_day(
         back = await press(driver, photo.buttons[0], on=photo)
         assert photo.buttons == [], back
 
-    # The 12 km delivery is flagged to the admin; the group hears both deliveries.
+    # The 12 km delivery is flagged to the admin at once; the group reads a digest.
     admin_texts = [m.text or "" for m in owner.messages]
     flagged = [t for t in admin_texts if "⚠️" in t]
     assert len(flagged) == 1 and str(trips[ivan.id].id) in flagged[0]
     assert re.search(r"\b1[12]\d{3}\b", flagged[0])  # about 12 km, in metres
-    group_texts = [m.text or "" for m in group.messages]
-    assert sum("📦" in t for t in group_texts) == 2
+    assert group.messages == []
+    assert app.job_queue is not None
+    (digest_job,) = app.job_queue.get_jobs_by_name(GROUP_DIGEST_JOB)
+    await digest_job.run(app)
+    (digest,) = [m.text or "" for m in await group.next_messages(1)]
+    assert "已派发: 2" in digest and "已交车: 2" in digest and "已过境: 2" in digest
+    assert str(trips[ivan.id].id) in digest and "12045" in digest  # the flagged one, named
+    await digest_job.run(app)
+    await group.no_message()  # nothing new, nothing sent
 
     repos = state.repos
     for driver_id, assignment in trips.items():

@@ -1,0 +1,108 @@
+"""The dispatch group's digest: what happened since the last one, read from the events table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.domain.models import Event
+from bot.i18n import N_, Translator
+from bot.services.trips import load_trip
+from bot.timefmt import format_time
+from storage.repositories import Repositories
+
+GROUP_DIGEST = "group"
+MESSAGE_LIMIT = 4096
+MAX_LISTED = 30  # per list; the rest is summed up so a digest stays readable on a phone
+
+COUNTED = (
+    ("send", N_("Dispatched")),
+    ("accept", N_("Accepted")),
+    ("pick_up", N_("Picked up")),
+    ("cross", N_("Crossed")),
+    ("deliver", N_("Delivered")),
+    ("decline", N_("Declined")),
+    ("problem", N_("Problems")),
+)
+HEADER = N_("📋 Digest {start} – {end}")
+FLAGGED = N_("⚠️ Delivered {distance} m from {place}: #{number} {vin}, {driver}")
+DECLINED = N_("❌ Declined: #{number} {vin}, {driver}")
+MORE = N_("… and {count} more")
+
+
+@dataclass
+class Digest:
+    first_at: datetime
+    last_at: datetime
+    last_event_id: int
+    counts: Counter[str] = field(default_factory=Counter)
+    flagged: list[dict[str, object]] = field(default_factory=list)
+    declined: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def newsworthy(self) -> bool:
+        return sum(self.counts.values()) > 0
+
+
+async def _details(repos: Repositories, event: Event) -> dict[str, object]:
+    trip = None if event.assignment_id is None else await load_trip(repos, event.assignment_id)
+    return {
+        "number": event.assignment_id or "?",
+        "vin": trip.vehicle.vin if trip else "?",
+        "driver": trip.driver.name if trip and trip.driver else "?",
+        "place": trip.destination.name if trip else "?",
+        "distance": event.payload.get("distance_m", "?"),
+    }
+
+
+async def collect(repos: Repositories, name: str = GROUP_DIGEST) -> Digest | None:
+    """What the digest ``name`` has not reported yet; None when nothing happened."""
+    events = await repos.digests.pending(name)
+    if not events:
+        return None
+    digest = Digest(events[0].recorded_at, events[-1].recorded_at, events[-1].id)
+    counted = {kind for kind, _ in COUNTED}
+    for event in events:
+        if event.kind in counted:
+            digest.counts[event.kind] += 1
+        if event.kind == "deliver" and event.payload.get("flagged"):
+            digest.flagged.append(await _details(repos, event))
+        elif event.kind == "decline":
+            digest.declined.append(await _details(repos, event))
+    return digest
+
+
+def render(digest: Digest, tr: Translator, language: str, zone: ZoneInfo) -> list[str]:
+    """The digest as messages of at most 4,096 characters each."""
+
+    def t(message: str, **values: object) -> str:
+        return tr.get(language, message, **values)
+
+    lines = [
+        t(HEADER, start=format_time(digest.first_at, zone), end=format_time(digest.last_at, zone)),
+        " · ".join(
+            f"{t(label)}: {digest.counts[kind]}" for kind, label in COUNTED if digest.counts[kind]
+        ),
+    ]
+    for template, items in ((FLAGGED, digest.flagged), (DECLINED, digest.declined)):
+        lines += [t(template, **item) for item in items[:MAX_LISTED]]
+        if len(items) > MAX_LISTED:
+            lines.append(t(MORE, count=len(items) - MAX_LISTED))
+    return _chunks(lines)
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[:MESSAGE_LIMIT]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > MESSAGE_LIMIT:
+            messages.append(current)
+            candidate = line
+        current = candidate
+    if current:
+        messages.append(current)
+    return messages
