@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import Location, Message, ReplyKeyboardRemove, Update, User
 
 from bot.i18n import N_
-from bot.notify import notify_admins, notify_group, refresh_trip_messages
+from bot.notify import notify_admins, refresh_trip_messages
 from bot.services import problems, proof
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import registered_driver
@@ -23,7 +23,6 @@ ADMIN_FLAGGED = N_(
     "⚠️ Assignment #{number} ({vin}) was delivered by {driver} {distance} m from {place} "
     "(allowed {radius} m). Please check."
 )
-GROUP_DELIVERED = N_("📦 Delivered: #{number} {vin} by {driver} at {place}.")
 ALL_PHOTOS_DONE = N_("All photos are in. Now share your location with the button.")
 
 
@@ -138,15 +137,6 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
             place=trip.destination.name,
             radius=round(delivery.verdict.radius_m),
         )
-    await notify_group(
-        context.bot,
-        state,
-        GROUP_DELIVERED,
-        number=trip.assignment.id,
-        vin=trip.vehicle.vin,
-        driver=driver_name,
-        place=trip.destination.name,
-    )
 
 
 async def on_live_location_update(update: Update, context: FerrymanContext) -> None:

@@ -8,7 +8,7 @@ from telegram import InputFile, Update
 
 from bot.domain.lifecycle import Action
 from bot.i18n import N_
-from bot.notify import notify_admins, notify_group, refresh_trip_messages
+from bot.notify import notify_admins, refresh_trip_messages
 from bot.services import problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanContext
@@ -67,8 +67,8 @@ async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress)
             "number": trip.assignment.id,
             "vin": trip.vehicle.vin,
         }
+        # Admins hear it now (someone must take the car); the group reads it in the digest.
         await notify_admins(context.bot, state, DECLINED_NOTICE, **values)
-        await notify_group(context.bot, state, DECLINED_NOTICE, **values)
 
 
 async def _deliver(update: Update, context: FerrymanContext, press: TripPress) -> None:
