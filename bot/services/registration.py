@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.domain.models import Driver
 from bot.services.invitations import InvitationProblem, check_invitation
-from storage.repositories import Repositories
+from storage.repositories import DriverExists, Repositories
 from storage.repositories.onboarding import Registration
 
 
@@ -144,6 +144,17 @@ async def give_text(
 
 
 async def _finish(
+    repos: Repositories, registration: Registration, data: dict[str, Any], now: datetime
+) -> StepResult:
+    try:
+        return await _create_driver(repos, registration, data, now)
+    except DriverExists:
+        # A double submit finished the registration already; this copy has nothing to do.
+        await repos.registrations.delete(registration.telegram_id)
+        return StepResult(None)
+
+
+async def _create_driver(
     repos: Repositories, registration: Registration, data: dict[str, Any], now: datetime
 ) -> StepResult:
     async with repos.db.transaction():

@@ -6,10 +6,14 @@ from dataclasses import dataclass
 
 from storage.db import Database
 from storage.repositories.admins import AdminRepository
-from storage.repositories.assignments import AssignmentRepository, ConcurrentUpdate
+from storage.repositories.assignments import (
+    AssignmentRepository,
+    ConcurrentUpdate,
+    VehicleAlreadyAssigned,
+)
 from storage.repositories.clearance_images import ClearanceImageRepository
 from storage.repositories.digests import DigestRepository
-from storage.repositories.drivers import DriverRepository
+from storage.repositories.drivers import DriverExists, DriverRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.onboarding import InvitationRepository, RegistrationRepository
 from storage.repositories.pending import PendingInputRepository
@@ -17,7 +21,7 @@ from storage.repositories.places import PlaceRepository
 from storage.repositories.proofs import ProofRepository
 from storage.repositories.vehicles import VehicleRepository
 
-__all__ = ["ConcurrentUpdate", "Repositories"]
+__all__ = ["ConcurrentUpdate", "DriverExists", "Repositories", "VehicleAlreadyAssigned"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,15 @@ class ConcurrentUpdate(Exception):
     """The assignment changed since it was read; nothing was written."""
 
 
+class VehicleAlreadyAssigned(Exception):
+    """The car already has a live (not cancelled) assignment on that day."""
+
+    def __init__(self, vehicle_id: int, service_date: date) -> None:
+        self.vehicle_id = vehicle_id
+        self.service_date = service_date
+        super().__init__(f"vehicle {vehicle_id} already has an assignment on {service_date}")
+
+
 def _assignment(row: aiosqlite.Row) -> Assignment:
     return Assignment(
         id=row["id"],
@@ -62,6 +71,14 @@ class AssignmentRepository:
         clearance_kind: ClearanceKind = ClearanceKind.GENERATED,
     ) -> Assignment:
         async with self.db.transaction() as conn:
+            # Checked inside the write transaction, so no other writer can slip in between.
+            async with conn.execute(
+                "SELECT 1 FROM assignments WHERE vehicle_id = ? AND service_date = ?"
+                " AND status != 'cancelled'",
+                (vehicle_id, date_to_db(service_date)),
+            ) as cur:
+                if await cur.fetchone() is not None:
+                    raise VehicleAlreadyAssigned(vehicle_id, service_date)
             cursor = await conn.execute(
                 "INSERT INTO assignments (service_date, driver_id, vehicle_id, pickup_place_id,"
                 " destination_place_id, pickup_at, deliver_by, receiver_name, receiver_phone,"

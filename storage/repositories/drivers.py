@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 
 import aiosqlite
@@ -11,6 +12,10 @@ from storage.db import Database
 _COLUMNS = (
     "id, telegram_id, name, phone, passport_number, passport_expiry, language, status, created_at"
 )
+
+
+class DriverExists(Exception):
+    """A driver with this Telegram account is already registered."""
 
 
 def _driver(row: aiosqlite.Row) -> Driver:
@@ -43,19 +48,23 @@ class DriverRepository:
         language: str = "zh",
     ) -> Driver:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO drivers (telegram_id, name, phone, passport_number,"
-                " passport_expiry, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    telegram_id,
-                    name,
-                    phone,
-                    passport_number,
-                    None if passport_expiry is None else date_to_db(passport_expiry),
-                    language,
-                    dt_to_db(now),
-                ),
-            )
+            try:
+                cursor = await conn.execute(
+                    "INSERT INTO drivers (telegram_id, name, phone, passport_number,"
+                    " passport_expiry, language, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        telegram_id,
+                        name,
+                        phone,
+                        passport_number,
+                        None if passport_expiry is None else date_to_db(passport_expiry),
+                        language,
+                        dt_to_db(now),
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                # The only unique column a caller can collide with is telegram_id.
+                raise DriverExists(f"Telegram user {telegram_id} is already a driver") from exc
             driver_id = cursor.lastrowid
         assert driver_id is not None
         found = await self.get(driver_id)

@@ -28,7 +28,12 @@ from bot.domain.models import (
 )
 from bot.domain.vin import InvalidVin, VinProblem
 from storage.db import Database
-from storage.repositories import ConcurrentUpdate, Repositories
+from storage.repositories import (
+    ConcurrentUpdate,
+    DriverExists,
+    Repositories,
+    VehicleAlreadyAssigned,
+)
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -132,7 +137,7 @@ async def test_driver_defaults_and_missing(repos: Repositories) -> None:
 
 async def test_driver_telegram_id_is_unique(repos: Repositories) -> None:
     await repos.drivers.add(name="A", now=NOW, telegram_id=77)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(DriverExists):
         await repos.drivers.add(name="B", now=NOW, telegram_id=77)
     assert await count(repos, "drivers") == 1
 
@@ -291,7 +296,7 @@ async def test_naive_times_are_refused(repos: Repositories) -> None:
 
 async def test_one_live_assignment_per_vehicle_and_day(repos: Repositories) -> None:
     first = await new_assignment(repos)
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(VehicleAlreadyAssigned):
         await new_assignment(repos)
     await repos.assignments.set_status(first, Status.CANCELLED, NOW)
     again = await new_assignment(repos)
