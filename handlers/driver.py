@@ -6,6 +6,7 @@ from telegram import Update
 
 from bot.i18n import N_
 from bot.notify import NoDriver, send_assignment
+from bot.roles import can_verify
 from bot.services import problems, trips
 from bot.services.visa import driver_visa_status
 from bot.state import FerrymanContext
@@ -118,5 +119,16 @@ async def on_language(update: Update, context: FerrymanContext) -> None:
     )
 
 
+ADMIN_HELP = N_(
+    "Admin commands:\n"
+    "/invite NAME – a one-time registration link for a new driver\n"
+    "/verify CODE – check a clearance code (or send a photo of the QR captioned /verify)\n"
+    "/qrsheet [YYYY-MM-DD] – the day's QR codes as a printable PDF"
+)
+
+
 async def on_help(update: Update, context: FerrymanContext) -> None:
+    user = update.effective_user
     await answer(update, context, HELP)
+    if user is not None and await can_verify(context.state, user.id):
+        await answer(update, context, ADMIN_HELP)

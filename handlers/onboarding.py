@@ -14,6 +14,7 @@ from telegram import (
 from bot.commands import set_chat_commands
 from bot.i18n import LANGUAGES, N_
 from bot.notify import notify_admins
+from bot.roles import is_admin
 from bot.services import registration as reg
 from bot.services.errors import Refusal
 from bot.services.registration import InputProblem, StartOutcome, Step, StepResult
@@ -65,6 +66,10 @@ PROBLEMS = {
 }
 
 SHARE_PHONE = N_("📱 Share my phone number")
+ADMIN_WELCOME = N_(
+    "Welcome to {company}. You are an admin here: /invite NAME creates a driver's "
+    "registration link; /help lists the other commands."
+)
 REGISTERED = N_(
     "Registered. Welcome, {name}! Your assignments will arrive here. /help lists the commands."
 )
@@ -123,8 +128,14 @@ async def on_start(update: Update, context: FerrymanContext) -> None:
     if registration is not None:
         await _prompt(update, context, StepResult(registration))
         return
-    driver = await state.repos.drivers.by_telegram_id(user.id)
     log.info("/start from user %s: %s", user.id, outcome.value)
+    if outcome is StartOutcome.NO_TOKEN and await is_admin(state, user.id):
+        language = await user_language(state, user)
+        await message.reply_text(
+            state.translator.get(language, ADMIN_WELCOME, company=state.settings.company.name)
+        )
+        return
+    driver = await state.repos.drivers.by_telegram_id(user.id)
     await message.reply_text(
         state.translator.get(
             await user_language(state, user),

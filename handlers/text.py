@@ -5,9 +5,11 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.i18n import N_
+from bot.roles import is_admin
 from bot.services import problems
+from bot.services.errors import Refusal
 from bot.state import FerrymanContext
-from handlers.common import user_language
+from handlers.common import refuse, user_language
 from handlers.onboarding import on_registration_text
 from handlers.problem_report import send_problem_report
 
@@ -23,6 +25,11 @@ async def on_text(update: Update, context: FerrymanContext) -> None:
     state = context.state
     if await problems.is_waiting_for_problem(state.repos, user.id):
         await send_problem_report(update, context, text=message.text, photo_file_id=None)
+        return
+    if await state.repos.drivers.by_telegram_id(user.id) is None and not await is_admin(
+        state, user.id
+    ):
+        await refuse(update, context, Refusal.NOT_REGISTERED, "text")
         return
     language = await user_language(state, user)
     await message.reply_text(state.translator.get(language, HINT))

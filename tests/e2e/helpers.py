@@ -7,12 +7,21 @@ import io
 import zxingcpp
 from PIL import Image
 
-from bot.demo.steps import assign, receive_assignment, register, state_of, tap
+from bot.demo.steps import assign, invite, receive_assignment, register, state_of, tap
 from bot.domain.models import Assignment
 from bot.notify import send_assignment
 from bot.state import FerrymanApp
 
-__all__ = ["assign", "decode", "dispatch", "receive_assignment", "register", "state_of", "tap"]
+__all__ = [
+    "assign",
+    "decode",
+    "dispatch",
+    "invite",
+    "receive_assignment",
+    "register",
+    "state_of",
+    "tap",
+]
 
 
 async def dispatch(app: FerrymanApp, assignment: Assignment) -> None:
