@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -16,6 +17,22 @@ BUSY_TIMEOUT_MS = 5_000
 
 # Set while the current task holds the write transaction, so nested calls join it.
 _in_transaction: ContextVar[bool] = ContextVar("ferryman_in_transaction", default=False)
+
+
+async def _enable_wal(conn: aiosqlite.Connection) -> None:
+    """Switch to WAL, waiting out another opener (a migrate racing start-up on a new file).
+
+    SQLite answers "database is locked" at once here instead of using the busy timeout.
+    """
+    for _ in range(BUSY_TIMEOUT_MS // 50):
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            await asyncio.sleep(0.05)
+    await conn.execute("PRAGMA journal_mode=WAL")
 
 
 class Database:
@@ -32,9 +49,9 @@ class Database:
         conn = await aiosqlite.connect(str(path), isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await _enable_wal(conn)
+            await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA synchronous=NORMAL")
             if run_migrations:
                 await migrate(conn)
