@@ -158,7 +158,7 @@ async def on_language_button(update: Update, context: FerrymanContext) -> None:
         return
     now = state.clock.now()
     registration = await state.repos.registrations.get(user.id)
-    if registration is not None and registration.step == Step.LANGUAGE:
+    if registration is not None:
         await query.answer()
         await _prompt(
             update, context, await reg.choose_language(state.repos, registration, code, now)

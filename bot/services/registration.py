@@ -82,9 +82,11 @@ async def start(
 async def choose_language(
     repos: Repositories, registration: Registration, language: str, now: datetime
 ) -> StepResult:
+    """At the language step this moves on to the phone; later it only changes the language."""
     data = {**registration.data, "language": language}
+    step = Step.PHONE if registration.step == Step.LANGUAGE else Step(registration.step)
     saved = await repos.registrations.save(
-        registration.telegram_id, registration.invitation_token, Step.PHONE, data, now
+        registration.telegram_id, registration.invitation_token, step, data, now
     )
     return StepResult(saved)
 

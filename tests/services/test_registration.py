@@ -114,3 +114,13 @@ async def test_restart_resumes_where_the_driver_stopped(repos: Repositories) -> 
     outcome, resumed = await reg.start(repos, USER, None, "zh", NOW)
     assert outcome is StartOutcome.RESUMED and resumed is not None
     assert resumed.step == Step.PHONE
+
+
+async def test_changing_language_later_keeps_the_step(repos: Repositories) -> None:
+    token = await _begin(repos)
+    _, registration = await reg.start(repos, USER, token, "zh", NOW)
+    assert registration is not None
+    registration = (await reg.choose_language(repos, registration, "zh", NOW)).registration
+    assert registration is not None and registration.step == Step.PHONE
+    again = (await reg.choose_language(repos, registration, "ru", NOW)).registration
+    assert again is not None and again.step == Step.PHONE and again.data["language"] == "ru"
