@@ -33,6 +33,10 @@ REFUSALS = {
         "Forwarded photos and locations are not proof of delivery. Take the photo now with "
         "the camera, and share your location with the button."
     ),
+    Refusal.PICKED_PLACE: N_(
+        "A place picked from the map is not proof of delivery. Share your current location "
+        "with the button."
+    ),
     Refusal.FILE_TOO_LARGE: N_("This file is too large (the limit is 20 MB)."),
     Refusal.NOT_AN_IMAGE: N_("Please send a photo."),
     Refusal.NOT_ADMIN: N_("This command is for company admins."),

@@ -100,6 +100,9 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None or message.location is None:
         return
+    if message.venue is not None:
+        # A venue is a point chosen on a map (or forwarded), never the phone's position.
+        raise ServiceRefused(Refusal.PICKED_PLACE)
     state = context.state
     now = state.clock.now()
     location = message.location

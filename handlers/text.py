@@ -6,12 +6,13 @@ from telegram import Update
 
 from bot.i18n import N_
 from bot.roles import is_admin
-from bot.services import problems
-from bot.services.errors import Refusal
+from bot.services import problems, proof
+from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanContext
 from handlers.common import refuse, user_language
 from handlers.onboarding import on_registration_text
 from handlers.problem_report import send_problem_report
+from handlers.proof_prompts import ask_for_next_proof
 
 HINT = N_("Use the buttons under your assignment, or /help.")
 
@@ -31,5 +32,11 @@ async def on_text(update: Update, context: FerrymanContext) -> None:
     ):
         await refuse(update, context, Refusal.NOT_REGISTERED, "text")
         return
-    language = await user_language(state, user)
-    await message.reply_text(state.translator.get(language, HINT))
+    try:
+        # Mid-delivery, the most useful answer is what the checklist still needs.
+        step = await proof.expected_proof(state.repos, state.settings.delivery, user.id)
+    except ServiceRefused:
+        language = await user_language(state, user)
+        await message.reply_text(state.translator.get(language, HINT))
+        return
+    await ask_for_next_proof(context, user.id, step)

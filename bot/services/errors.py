@@ -14,6 +14,7 @@ class Refusal(StrEnum):
     NOT_IN_KAZAKHSTAN = "not_in_kazakhstan"
     NO_DELIVERY_IN_PROGRESS = "no_delivery_in_progress"
     FORWARDED = "forwarded"
+    PICKED_PLACE = "picked_place"
     FILE_TOO_LARGE = "file_too_large"
     NOT_AN_IMAGE = "not_an_image"
     NOT_ADMIN = "not_admin"

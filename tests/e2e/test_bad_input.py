@@ -28,6 +28,7 @@ class Day:
     ivan: EmulatedUser
     stranger: EmulatedUser
     pan_photo: ChatMessage
+    pan_destination_pin: ChatMessage
     pan_assignment: int
     ivan_assignment: int
 
@@ -55,9 +56,9 @@ async def day(emulator: Emulator, start_ferryman: StartFerryman) -> AsyncIterato
         )
         await dispatch(app, assignment)
         assignments.append(assignment.id)
-    pan_photo, _, _ = await receive_assignment(pan)
+    pan_photo, _, pan_destination = await receive_assignment(pan)
     await receive_assignment(ivan)
-    yield Day(app, state, emulator, pan, ivan, stranger, pan_photo, *assignments)
+    yield Day(app, state, emulator, pan, ivan, stranger, pan_photo, pan_destination, *assignments)
 
 
 async def snapshot(state: AppState) -> dict[str, Any]:
@@ -158,6 +159,10 @@ async def test_forwarded_proof_is_refused(day: Day) -> None:
     assert "转发" in ((await pan.next_message()).text or "")
     await pan.forward_from("Somebody", location=(44.163, 80.002))
     assert "转发" in ((await pan.next_message()).text or "")
+    await pan.forward(day.pan_destination_pin)  # the lot's own map pin, exactly on target
+    assert "从地图上选的地点" in ((await pan.next_message()).text or "")
+    await pan.send("done?")
+    assert "1/3" in ((await pan.next_message()).text or "")  # the checklist, not a shrug
     assert await snapshot(state) == before
     stored = await state.repos.assignments.get(day.pan_assignment)
     assert stored is not None and stored.status is Status.CROSSED
