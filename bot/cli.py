@@ -1,4 +1,4 @@
-"""The ``ferryman`` command."""
+"""Ferryman: the dispatch bot for the self-drive export drivers of the Horgos land port."""
 
 from __future__ import annotations
 

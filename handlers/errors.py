@@ -16,6 +16,10 @@ SOMETHING_WENT_WRONG = N_("Something went wrong on our side. Please try again in
 
 
 async def on_error(update: object, context: FerrymanContext) -> None:
+    if update is None:
+        # Polling or a job failed talking to Telegram; PTB retries, a line is enough.
+        log.warning("Telegram API error outside an update: %r", context.error)
+        return
     user_id = (
         update.effective_user.id if isinstance(update, Update) and update.effective_user else None
     )
