@@ -51,10 +51,17 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _secrets(settings: Settings) -> list[str]:
+    keys = [key.reveal() for key in settings.clearance.keys.values()]
+    return [settings.telegram.token.reveal(), settings.telegram.secret_token.reveal(), *keys]
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import MissingToken, run
+    from bot.logsafety import install_redaction
 
     settings = _load(args)
+    install_redaction(_secrets(settings))
     if settings.telegram.token and any(
         key.reveal() == EXAMPLE_SIGNING_KEY for key in settings.clearance.keys.values()
     ):
