@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from pathlib import Path
 
 
@@ -18,6 +19,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from bot.demo.script import play_day
 
+    if not args.verbose:
+        # The transcript tells the story; library chatter (rate-limit waits) would drown it.
+        for noisy in ("telegram", "apscheduler", "httpx", "aiohttp", "botapi_emulator"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    print("Playing a compressed day at Horgos against the local Bot API emulator (~30 s)…")
     out = Path(args.out)
     transcript = asyncio.run(play_day(out))
     print(f"Demo day played. Transcript: {transcript}")
