@@ -24,5 +24,5 @@ class AdminRepository:
             await conn.execute("DELETE FROM admins WHERE telegram_id = ?", (telegram_id,))
 
     async def ids(self) -> list[int]:
-        async with self.db.conn.execute("SELECT telegram_id FROM admins ORDER BY 1") as cur:
-            return [row[0] async for row in cur]
+        rows = await self.db.fetch_all("SELECT telegram_id FROM admins ORDER BY 1")
+        return [row[0] for row in rows]

@@ -107,36 +107,34 @@ class AssignmentRepository:
         return found
 
     async def get(self, assignment_id: int) -> Assignment | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM assignments WHERE id = ?", (assignment_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _assignment(row)
 
     async def for_day(self, service_date: date) -> list[Assignment]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM assignments WHERE service_date = ? ORDER BY id",
             (date_to_db(service_date),),
-        ) as cur:
-            return [_assignment(row) async for row in cur]
+        )
+        return [_assignment(row) for row in rows]
 
     async def for_driver(self, driver_id: int, limit: int = 50) -> list[Assignment]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM assignments WHERE driver_id = ?"
             " ORDER BY service_date DESC, id DESC LIMIT ?",
             (driver_id, limit),
-        ) as cur:
-            return [_assignment(row) async for row in cur]
+        )
+        return [_assignment(row) for row in rows]
 
     async def current_for_driver(self, driver_id: int) -> Assignment | None:
         """The driver's trip in progress, else the earliest one not yet finished."""
         marks = ",".join("?" * len(ACTIVE))
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM assignments WHERE driver_id = ? AND status IN ({marks})"
             " ORDER BY CASE status WHEN 'sent' THEN 1 ELSE 0 END, service_date, id LIMIT 1",
             (driver_id, *sorted(s.value for s in ACTIVE)),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _assignment(row)
 
     async def set_status(

@@ -14,11 +14,10 @@ class ClearanceImageRepository:
 
     async def file_id(self, code: str, render_version: int) -> str | None:
         """The file id of this code's image as drawn by ``render_version``, if sent before."""
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT file_id FROM clearance_images WHERE code = ? AND render_version = ?",
             (code, render_version),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else str(row["file_id"])
 
     async def remember(self, code: str, file_id: str, render_version: int, now: datetime) -> None:
@@ -38,9 +37,9 @@ class ClearanceImageRepository:
 
     async def assignments_with_code(self, code: str) -> list[int]:
         """Ids of assignments holding exactly this clearance code, newest first."""
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             "SELECT id FROM assignments WHERE clearance_code = ? AND clearance_code != ''"
             " ORDER BY id DESC",
             (code,),
-        ) as cur:
-            return [int(row["id"]) async for row in cur]
+        )
+        return [int(row["id"]) for row in rows]

@@ -16,10 +16,9 @@ class DigestRepository:
         self.events = events
 
     async def cursor(self, name: str) -> int:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT last_event_id FROM digest_cursors WHERE name = ?", (name,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return int(row[0]) if row else 0
 
     async def pending(self, name: str, limit: int = 5000) -> list[Event]:

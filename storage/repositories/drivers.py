@@ -72,17 +72,13 @@ class DriverRepository:
         return found
 
     async def get(self, driver_id: int) -> Driver | None:
-        async with self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM drivers WHERE id = ?", (driver_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM drivers WHERE id = ?", (driver_id,))
         return None if row is None else _driver(row)
 
     async def by_telegram_id(self, telegram_id: int) -> Driver | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM drivers WHERE telegram_id = ?", (telegram_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _driver(row)
 
     async def by_ids(self, driver_ids: list[int]) -> dict[int, Driver]:
@@ -95,10 +91,10 @@ class DriverRepository:
             return {row["id"]: _driver(row) async for row in cur}
 
     async def active(self) -> list[Driver]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM drivers WHERE status = 'active' ORDER BY id"
-        ) as cur:
-            return [_driver(row) async for row in cur]
+        )
+        return [_driver(row) for row in rows]
 
     async def set_language(self, driver_id: int, language: str) -> None:
         async with self.db.transaction() as conn:

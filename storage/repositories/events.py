@@ -60,11 +60,11 @@ class EventRepository:
             )
 
     async def for_assignment(self, assignment_id: int) -> list[Event]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM events WHERE assignment_id = ? ORDER BY id",
             (assignment_id,),
-        ) as cur:
-            return [_event(row) async for row in cur]
+        )
+        return [_event(row) for row in rows]
 
     async def for_driver(self, driver_id: int, kinds: tuple[str, ...] = ()) -> list[Event]:
         query = f"SELECT {_COLUMNS} FROM events WHERE driver_id = ?"
@@ -72,15 +72,15 @@ class EventRepository:
         if kinds:
             query += f" AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(kinds)
-        async with self.db.conn.execute(query + " ORDER BY id", params) as cur:
-            return [_event(row) async for row in cur]
+        rows = await self.db.fetch_all(query + " ORDER BY id", params)
+        return [_event(row) for row in rows]
 
     async def after(self, event_id: int, limit: int) -> list[Event]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?", (event_id, limit)
-        ) as cur:
-            return [_event(row) async for row in cur]
+        )
+        return [_event(row) for row in rows]
 
     async def all(self) -> list[Event]:
-        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY id") as cur:
-            return [_event(row) async for row in cur]
+        rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM events ORDER BY id")
+        return [_event(row) for row in rows]

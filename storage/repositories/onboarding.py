@@ -43,12 +43,11 @@ class InvitationRepository:
             )
 
     async def get(self, token: str) -> Invitation | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT token, name, created_by, created_at, expires_at, used_by, used_at"
             " FROM invitations WHERE token = ?",
             (token,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
         return Invitation(
@@ -92,12 +91,11 @@ class RegistrationRepository:
         return Registration(telegram_id, token, step, dict(data), now)
 
     async def get(self, telegram_id: int) -> Registration | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT telegram_id, invitation_token, step, data, updated_at FROM registrations"
             " WHERE telegram_id = ?",
             (telegram_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
         return Registration(

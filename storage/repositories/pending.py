@@ -34,12 +34,11 @@ class PendingInputRepository:
             )
 
     async def get(self, telegram_id: int) -> PendingInput | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT telegram_id, kind, assignment_id, created_at FROM pending_inputs"
             " WHERE telegram_id = ?",
             (telegram_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         if row is None:
             return None
         return PendingInput(

@@ -39,19 +39,13 @@ class PlaceRepository:
                 )
 
     async def get(self, place_id: int) -> Place | None:
-        async with self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM places WHERE id = ?", (place_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM places WHERE id = ?", (place_id,))
         return None if row is None else _place(row)
 
     async def by_code(self, code: str) -> Place | None:
-        async with self.db.conn.execute(
-            f"SELECT {_COLUMNS} FROM places WHERE code = ?", (code,)
-        ) as cur:
-            row = await cur.fetchone()
+        row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM places WHERE code = ?", (code,))
         return None if row is None else _place(row)
 
     async def all(self) -> list[Place]:
-        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM places ORDER BY code") as cur:
-            return [_place(row) async for row in cur]
+        rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM places ORDER BY code")
+        return [_place(row) for row in rows]

@@ -115,8 +115,8 @@ class ProofRepository:
         return _proof(row)
 
     async def for_assignment(self, assignment_id: int) -> list[Proof]:
-        async with self.db.conn.execute(
+        rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM proofs WHERE assignment_id = ? ORDER BY id",
             (assignment_id,),
-        ) as cur:
-            return [_proof(row) async for row in cur]
+        )
+        return [_proof(row) for row in rows]

@@ -29,15 +29,13 @@ class VehicleRepository:
         return found
 
     async def get(self, vehicle_id: int) -> Vehicle | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT id, vin, model, colour FROM vehicles WHERE id = ?", (vehicle_id,)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _vehicle(row)
 
     async def by_vin(self, vin: str) -> Vehicle | None:
-        async with self.db.conn.execute(
+        row = await self.db.fetch_one(
             "SELECT id, vin, model, colour FROM vehicles WHERE vin = ?", (vin.strip().upper(),)
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return None if row is None else _vehicle(row)
