@@ -26,12 +26,22 @@ class NoDriver(Exception):
     """The assignment has no registered driver to send it to."""
 
 
-async def _qr_photo(state: AppState, trip: Trip) -> str | bytes:
+async def _send_qr(
+    bot: Bot, state: AppState, trip: Trip, chat_id: int, caption: str, keyboard: Any
+) -> Message:
+    """By Telegram's file id when it has the image; by upload if that id no longer works."""
     a = trip.assignment
     cached = await state.clearance.cached_file_id(a.clearance_code)
     if cached:
-        return cached
-    return await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
+        try:
+            return await bot.send_photo(
+                chat_id, photo=cached, caption=caption, reply_markup=keyboard
+            )
+        except BadRequest as exc:
+            log.warning("cached QR file id refused (%s); uploading again", exc.message)
+            await state.clearance.forget_file_id(a.clearance_code)
+    png = await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
+    return await bot.send_photo(chat_id, photo=png, caption=caption, reply_markup=keyboard)
 
 
 async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Message:
@@ -49,11 +59,13 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
         # The driver sees the trip as it will be once this send is recorded.
         shown = replace(trip.assignment, status=next_status(Status.PLANNED, Action.SEND))
         trip = replace(trip, assignment=shown)
-    message = await bot.send_photo(
+    message = await _send_qr(
+        bot,
+        state,
+        trip,
         chat_id,
-        photo=await _qr_photo(state, trip),
-        caption=trip_caption(trip, tr, language, state.settings.company.timezone),
-        reply_markup=trip_keyboard(trip, tr, language, in_kz),
+        trip_caption(trip, tr, language, state.settings.company.timezone),
+        trip_keyboard(trip, tr, language, in_kz),
     )
     if message.photo:
         await state.clearance.remember_file_id(

@@ -164,3 +164,15 @@ async def test_live_location_is_accepted_and_its_moves_tracked(setup: Any) -> No
     assert len(locations) == 3 and all(p.live for p in locations)
     distances = [p.distance_m or 0.0 for p in locations]
     assert distances[0] < distances[1] < distances[2]
+
+
+async def test_a_stale_file_id_falls_back_to_uploading_the_qr(setup: Any) -> None:
+    app, _, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan, "en")
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await state.clearance.remember_file_id(assignment.clearance_code, "AgAC-no-such-file")
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    assert decode(photo.file_bytes()) == [assignment.clearance_code]
+    assert await state.clearance.cached_file_id(assignment.clearance_code) != "AgAC-no-such-file"
