@@ -12,9 +12,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.lifecycle import Status
 from bot.i18n import N_, Translator
 from bot.services.trips import Trip
+from bot.telegram_limits import CAPTION_LIMIT
 from bot.timefmt import format_time
-
-CAPTION_LIMIT = 1024
 
 
 class TripButton(StrEnum):

@@ -16,6 +16,7 @@ from bot.clearance.verification import Verification, no_qr_found, record_verific
 from bot.roles import can_verify, is_admin
 from bot.services.errors import Refusal
 from bot.state import AppState, FerrymanApp, FerrymanContext
+from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from handlers.common import log, refuse, user_language
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -23,7 +24,6 @@ NEW = filters.UpdateType.MESSAGE
 # After a bare /verify, the user's next photo is a QR to check, if it comes within this time.
 EXPECT_PHOTO_KEY = "clearance.verify_photo_since"
 EXPECT_PHOTO_FOR = timedelta(minutes=10)
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # the Bot API's download limit
 MAX_CODES_PER_PHOTO = 4
 
 
@@ -92,7 +92,7 @@ async def on_photo(update: Update, context: FerrymanContext) -> None:
     )
     if attachment is None:
         raise ApplicationHandlerStop
-    if (attachment.file_size or 0) > MAX_DOWNLOAD_BYTES:
+    if (attachment.file_size or 0) > DOWNLOAD_LIMIT_BYTES:
         await refuse(update, context, Refusal.FILE_TOO_LARGE, "QR photo")
         raise ApplicationHandlerStop
     try:

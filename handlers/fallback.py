@@ -5,16 +5,16 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.i18n import N_
+from bot.services.errors import Refusal
 from bot.state import FerrymanContext
-from handlers.common import answer, log
+from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
+from handlers.common import REFUSALS, answer, log
 
 UNSUPPORTED = N_(
     "I can't use this kind of message. Send text, photos or your location, or see /help."
 )
 UNKNOWN_COMMAND = N_("Unknown command. See /help.")
 FILE_REFUSED = N_("I can't use this file. Send photos as photos, or see /help.")
-TOO_LARGE = N_("This file is too large (the limit is 20 MB).")
-MAX_FILE_BYTES = 20 * 1024 * 1024
 
 
 async def on_unsupported(update: Update, context: FerrymanContext) -> None:
@@ -51,7 +51,8 @@ async def on_document(update: Update, context: FerrymanContext) -> None:
         return
     size = message.document.file_size or 0
     log.info("refused a document of %d bytes from user %s", size, user.id)
-    await answer(update, context, TOO_LARGE if size > MAX_FILE_BYTES else FILE_REFUSED)
+    too_large = REFUSALS[Refusal.FILE_TOO_LARGE]
+    await answer(update, context, too_large if size > DOWNLOAD_LIMIT_BYTES else FILE_REFUSED)
 
 
 async def on_unknown_command(update: Update, context: FerrymanContext) -> None:

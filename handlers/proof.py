@@ -10,6 +10,7 @@ from bot.services import problems, proof
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import registered_driver
 from bot.state import FerrymanContext
+from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from handlers.common import refusals_answered, telegram_time, user_language
 from handlers.problem_report import send_problem_report
 from handlers.proof_prompts import ask_for_next_proof
@@ -73,7 +74,7 @@ async def _photo(
     await proof.expected_proof(state.repos, state.settings.delivery, user.id)
     if _is_forwarded(message):
         raise ServiceRefused(Refusal.FORWARDED)
-    if size is not None and size > proof.MAX_PHOTO_BYTES:
+    if size is not None and size > DOWNLOAD_LIMIT_BYTES:
         raise ServiceRefused(Refusal.FILE_TOO_LARGE)
     telegram_file = await context.bot.get_file(file_id)
     data = bytes(await telegram_file.download_as_bytearray())

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from bot.domain.models import Event
 from bot.i18n import N_, Translator
 from bot.services.trips import load_trip
+from bot.telegram_limits import MESSAGE_LIMIT
 from bot.timefmt import format_time
 from storage.repositories import Repositories
 
 GROUP_DIGEST = "group"
-MESSAGE_LIMIT = 4096
 MAX_LISTED = 30  # per list; the rest is summed up so a digest stays readable on a phone
 
 COUNTED = (

@@ -15,13 +15,13 @@ from bot.domain.lifecycle import Action, Status, next_status
 from bot.domain.models import ProofKind
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import Trip, load_trip, owned_trip, registered_driver
+from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from storage.repositories import ConcurrentUpdate, Repositories
 
 log = logging.getLogger(__name__)
 
 PROOF = "proof"  # pending input: collecting the checklist and the location
 LIVE = "live"  # pending input: a live location shared at delivery is still moving
-MAX_PHOTO_BYTES = 20 * 1024 * 1024  # what a bot may download from the cloud Bot API
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ async def add_photo(
     if forwarded:
         raise ServiceRefused(Refusal.FORWARDED)
     trip = await _proof_trip(repos, telegram_id)
-    if len(data) > MAX_PHOTO_BYTES:
+    if len(data) > DOWNLOAD_LIMIT_BYTES:
         raise ServiceRefused(Refusal.FILE_TOO_LARGE)
     digest, relative = await asyncio.to_thread(_archive, media_dir, data)
     # Album photos arrive concurrently: pick the item and insert under one write lock.
