@@ -11,7 +11,7 @@ from bot.services import problems, trips
 from bot.services.visa import driver_visa_status
 from bot.state import FerrymanContext
 from bot.timefmt import format_time
-from handlers.common import answer, refusals_answered
+from handlers.common import answer, refusals_answered, user_language
 from handlers.onboarding import language_keyboard
 from handlers.trip import PROBLEM_PROMPT
 
@@ -112,8 +112,7 @@ async def on_language(update: Update, context: FerrymanContext) -> None:
     if message is None or user is None:
         return
     state = context.state
-    driver = await state.repos.drivers.by_telegram_id(user.id)
-    language = driver.language if driver else state.translator.language(user.language_code)
+    language = await user_language(state, user)
     await message.reply_text(
         state.translator.get(language, CHOOSE_LANGUAGE), reply_markup=language_keyboard()
     )

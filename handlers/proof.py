@@ -8,7 +8,6 @@ from bot.i18n import N_
 from bot.notify import notify_admins, refresh_trip_messages
 from bot.services import problems, proof
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.trips import registered_driver
 from bot.state import FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from handlers.common import refusals_answered, telegram_time, user_language
@@ -65,7 +64,7 @@ async def _photo(
 ) -> None:
     state = context.state
     now = state.clock.now()
-    await registered_driver(state.repos, user.id)
+    # expected_proof below refuses strangers; problem reports exist only for drivers.
     if await problems.is_waiting_for_problem(state.repos, user.id):
         await send_problem_report(
             update, context, text=message.caption or "", photo_file_id=file_id
@@ -93,7 +92,7 @@ async def _photo(
     if not item:
         language = await user_language(state, user)
         await message.reply_text(state.translator.get(language, ALL_PHOTOS_DONE))
-    await ask_for_next_proof(context, user.id, step)
+    await ask_for_next_proof(context, user, step)
 
 
 @refusals_answered("location")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup
+from telegram import KeyboardButton, ReplyKeyboardMarkup, User
 
 from bot.i18n import N_
 from bot.services.proof import ProofStep
 from bot.state import FerrymanContext
+from handlers.common import user_language
 
 CHECKLIST_LABELS = {
     "vin_plate": N_("the VIN plate"),
@@ -20,11 +21,11 @@ LOCATION_PROMPT = N_(
 SHARE_LOCATION = N_("📍 Share my location")
 
 
-async def ask_for_next_proof(context: FerrymanContext, chat_id: int, step: ProofStep) -> None:
+async def ask_for_next_proof(context: FerrymanContext, driver: User, step: ProofStep) -> None:
     state = context.state
     tr = state.translator
-    driver = await state.repos.drivers.by_telegram_id(chat_id)
-    language = driver.language if driver else state.settings.company.default_language
+    chat_id = driver.id
+    language = await user_language(state, driver)
     if step.next_item is not None:
         label = CHECKLIST_LABELS.get(step.next_item)
         item = tr.get(language, label) if label else step.next_item.replace("_", " ")

@@ -39,4 +39,4 @@ async def on_text(update: Update, context: FerrymanContext) -> None:
         language = await user_language(state, user)
         await message.reply_text(state.translator.get(language, HINT))
         return
-    await ask_for_next_proof(context, user.id, step)
+    await ask_for_next_proof(context, user, step)

@@ -78,7 +78,7 @@ async def _deliver(update: Update, context: FerrymanContext, press: TripPress) -
         state.repos, state.settings.delivery, user.id, press.assignment_id, state.clock.now()
     )
     await query.answer()
-    await ask_for_next_proof(context, user.id, step)
+    await ask_for_next_proof(context, user, step)
 
 
 async def _problem(update: Update, context: FerrymanContext, press: TripPress) -> None:
