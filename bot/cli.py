@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
+from bot.domain.zones import StaleZoneData, check_zone_data
 
 EXIT_CONFIG = 2
 # The placeholder in config.example.toml: fine for a demo, never for signing real codes.
@@ -19,8 +20,20 @@ def _load(args: argparse.Namespace, positional: str | None = None) -> Settings:
     return load_settings(resolve_config_path(positional or args.config))
 
 
+def _zone_data_refused() -> bool:
+    """True (after saying why) when the zone data would date Kazakhstan days wrongly."""
+    try:
+        check_zone_data()
+    except StaleZoneData as exc:
+        print(f"ferryman: {exc}", file=sys.stderr)
+        return True
+    return False
+
+
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = _load(args, args.path)
+    if _zone_data_refused():
+        return EXIT_CONFIG
     print(
         f"{settings.source}: OK ({settings.company.name}, {settings.company.timezone.key}, "
         f"{len(settings.places)} places, mode {settings.telegram.mode})"
@@ -62,6 +75,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings = _load(args)
     install_redaction(_secrets(settings))
+    if _zone_data_refused():
+        return EXIT_CONFIG
     if settings.telegram.token and any(
         key.reveal() == EXAMPLE_SIGNING_KEY for key in settings.clearance.keys.values()
     ):

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.zones import zone
 from bot.secrets import Secret
 
 TOKEN_ENV = "FERRYMAN_BOT_TOKEN"
@@ -51,7 +52,7 @@ class TelegramSettings:
 @dataclass(frozen=True, slots=True)
 class CompanySettings:
     name: str = "Ferryman"
-    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    timezone: ZoneInfo = field(default_factory=lambda: zone("Asia/Shanghai"))
     owners: tuple[int, ...] = ()
     group_chat_id: int | None = None
     default_language: str = "zh"
@@ -249,9 +250,9 @@ def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
 def _company(r: _Reader) -> CompanySettings:
     zone_name = r.string("timezone", "Asia/Shanghai")
     try:
-        zone = ZoneInfo(zone_name)
-    # A folder of the zone database ("Asia") raises IsADirectoryError, an OSError.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
+        company_zone = zone(zone_name)
+    # Read from the pinned tzdata package, not the system's copy (see bot.domain.zones).
+    except ZoneInfoNotFoundError:
         raise r.fail(
             "timezone", f"unknown time zone {zone_name!r} (use e.g. 'Asia/Shanghai')"
         ) from None
@@ -263,7 +264,7 @@ def _company(r: _Reader) -> CompanySettings:
         raise r.fail("group_chat_id", f"expected a Telegram chat id, got {group_raw!r}")
     return CompanySettings(
         name=r.string("name", "Ferryman"),
-        timezone=zone,
+        timezone=company_zone,
         owners=r.int_list("owners"),
         group_chat_id=group_raw or None,
         default_language=language,

@@ -37,7 +37,14 @@ PROFILE = N_(
 )
 MUST_LEAVE = N_("You must be back in China by the end of {date} (Kazakhstan time, UTC+5).")
 NOT_IN_KZ = N_("You are in China now.")
-OVER_LIMIT = N_("⚠️ Visa-free limit exceeded. Contact your dispatcher today.")
+OVERSTAY = N_(
+    "⚠️ Over the visa-free limit: you had to be back in China by the end of {date} "
+    "(Kazakhstan time, UTC+5). Days over: {days}. Return today and tell your dispatcher."
+)
+WINDOW_OVER = N_(
+    "⚠️ Over the limit of 90 days in 180 by {days}. Do not cross again until your "
+    "dispatcher says so."
+)
 PASSPORT_SOON = N_("⚠️ Your passport expires within 6 months.")
 CHOOSE_LANGUAGE = N_("Choose your language:")
 PASSPORT_WARNING_DAYS = 183
@@ -85,12 +92,15 @@ async def on_me(update: Update, context: FerrymanContext) -> None:
             window_left=visa.window_days_left,
         )
     ]
-    if visa.must_leave_by is not None:
-        lines.append(tr.get(language, MUST_LEAVE, date=visa.must_leave_by.isoformat()))
-    else:
+    if visa.must_leave_by is None:
         lines.append(tr.get(language, NOT_IN_KZ))
-    if visa.over_limit:
-        lines.append(tr.get(language, OVER_LIMIT))
+        if visa.window_days_over:
+            lines.append(tr.get(language, WINDOW_OVER, days=visa.window_days_over))
+    elif visa.overstay_days:
+        when = visa.must_leave_by.isoformat()
+        lines.append(tr.get(language, OVERSTAY, date=when, days=visa.overstay_days))
+    else:
+        lines.append(tr.get(language, MUST_LEAVE, date=visa.must_leave_by.isoformat()))
     expiry = driver.passport_expiry
     if expiry is not None and (expiry - now.date()).days < PASSPORT_WARNING_DAYS:
         lines.append(tr.get(language, PASSPORT_SOON))

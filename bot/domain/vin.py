@@ -39,9 +39,29 @@ def check_digit(vin: str) -> str:
     return "X" if remainder == 10 else str(remainder)
 
 
+# Chinese input methods type full-width letters and digits (Ｌ, ５); they mean the ASCII ones.
+_FULL_WIDTH = {
+    code: code - 0xFEE0
+    for code in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B))
+}
+
+
 def normalize_vin(raw: str) -> str:
-    """Validate and return the VIN in upper case without surrounding spaces."""
-    vin = raw.strip().upper()
+    """Validate and return the VIN in upper case without surrounding spaces.
+
+    Anything but ASCII letters and digits (after folding full-width ones) is refused *before*
+    upper-casing: ``str.upper`` turns ``ß`` into ``SS`` and ``ﬁ`` into ``FI``, which would make
+    a different, possibly valid, 17-character VIN out of what was typed.
+    """
+    vin = raw.strip().translate(_FULL_WIDTH)
+    for position, char in enumerate(vin, start=1):
+        if not (char.isascii() and char.isalnum()):
+            raise InvalidVin(
+                vin,
+                VinProblem.BAD_CHARACTER,
+                f"character {char!r} at position {position} is not a letter or digit",
+            )
+    vin = vin.upper()
     if len(vin) != VIN_LENGTH:
         raise InvalidVin(
             vin, VinProblem.LENGTH, f"a VIN has {VIN_LENGTH} characters, this has {len(vin)}"

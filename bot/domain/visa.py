@@ -4,7 +4,13 @@ Rules: at most 30 days per stay and 90 days in any 180-day window. Counting conv
 everywhere Ferryman shows a figure: every calendar day in Kazakhstan time (Asia/Almaty) with
 any presence in Kazakhstan counts as a whole day. A same-day trip costs one day; two trips on
 one day still cost one. A return without a recorded crossing counts its own day (the driver
-was evidently there) and is reported as an anomaly so an admin can fix the record.
+was evidently there) and is reported as an anomaly so an admin can fix the record. An event
+stamped after "now" (a wrong clock, a mistyped correction) has not happened: it is not counted
+and is reported as an anomaly.
+
+Over a limit, "must leave by" is the last day of the current stay on which both limits still
+held (it can lie before today, or even before the stay began when the window was already full);
+every day in Kazakhstan after it is an overstay day.
 """
 
 from __future__ import annotations
@@ -13,9 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-KAZAKHSTAN_TZ = ZoneInfo("Asia/Almaty")
+from bot.domain.zones import zone
+
+# From the pinned tzdata package: an old system copy would still say UTC+6.
+KAZAKHSTAN_TZ = zone("Asia/Almaty")
 STAY_LIMIT_DAYS = 30
 WINDOW_LIMIT_DAYS = 90
 WINDOW_DAYS = 180
@@ -40,6 +48,8 @@ class VisaStatus:
     stay_days: int
     window_days: int
     must_leave_by: date | None
+    # Days of the current stay spent in Kazakhstan after ``must_leave_by`` (today included).
+    overstay_days: int = 0
     anomalies: tuple[str, ...] = field(default=())
 
     @property
@@ -49,6 +59,14 @@ class VisaStatus:
     @property
     def window_days_left(self) -> int:
         return max(0, WINDOW_LIMIT_DAYS - self.window_days)
+
+    @property
+    def stay_days_over(self) -> int:
+        return max(0, self.stay_days - STAY_LIMIT_DAYS)
+
+    @property
+    def window_days_over(self) -> int:
+        return max(0, self.window_days - WINDOW_LIMIT_DAYS)
 
     @property
     def over_limit(self) -> bool:
@@ -73,6 +91,11 @@ def visa_status(events: Iterable[BorderEvent], now: datetime) -> VisaStatus:
     stay_start: date | None = None
     for event in sorted(events, key=lambda e: e.at):
         day = _local_day(event.at)
+        if event.at > now:
+            anomalies.append(
+                f"{event.kind.value} stamped {event.at.isoformat()}, after now: not counted"
+            )
+            continue
         if event.kind is BorderEventKind.CROSSED:
             if stay_start is None:
                 stay_start = day
@@ -94,6 +117,7 @@ def visa_status(events: Iterable[BorderEvent], now: datetime) -> VisaStatus:
     must_leave_by = (
         _last_permitted_day(present, stay_start, today) if stay_start is not None else None
     )
+    overstay_days = max(0, (today - must_leave_by).days) if must_leave_by is not None else 0
     return VisaStatus(
         today=today,
         in_kazakhstan=in_kazakhstan,
@@ -101,19 +125,25 @@ def visa_status(events: Iterable[BorderEvent], now: datetime) -> VisaStatus:
         stay_days=stay_days,
         window_days=window_days,
         must_leave_by=must_leave_by,
+        overstay_days=overstay_days,
         anomalies=tuple(anomalies),
     )
 
 
 def _last_permitted_day(present: set[date], stay_start: date, today: date) -> date:
-    """Last day the driver may still be in Kazakhstan if the current stay continues."""
+    """Last day the driver may be in Kazakhstan on the current stay.
+
+    Walks the stay from its first day: the day before the first one that breaks a limit is
+    the answer, even when that is already past (over the limit) or before the stay began (the
+    180-day window was full on arrival).
+    """
     last = stay_start + timedelta(days=STAY_LIMIT_DAYS - 1)
-    day = today
-    projected = set(present)
-    while day <= last:
+    projected = {d for d in present if d < stay_start}
+    day = stay_start
+    while day <= max(last, today):
         projected.add(day)
         window_start = day - timedelta(days=WINDOW_DAYS - 1)
-        if sum(1 for d in projected if window_start <= d <= day) > WINDOW_LIMIT_DAYS:
+        if day > last or sum(1 for d in projected if d >= window_start) > WINDOW_LIMIT_DAYS:
             return day - timedelta(days=1)
         day += timedelta(days=1)
     return last

@@ -94,10 +94,11 @@ def test_length_problem(raw: str, length: int) -> None:
     assert f"this has {length}" in str(caught.value)
 
 
-def test_inner_spaces_count_towards_length() -> None:
+def test_an_inner_space_is_a_bad_character() -> None:
     with pytest.raises(InvalidVin) as caught:
         normalize_vin("LGXCE4CB5R 0123456")
-    assert caught.value.problem is VinProblem.LENGTH
+    assert caught.value.problem is VinProblem.BAD_CHARACTER
+    assert "position 11" in str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -123,7 +124,7 @@ def test_forbidden_letters(raw: str, letter: str, position: int) -> None:
         ("LGXCE4CB5R0-23456", 12),
         ("LGXCE4CB5R0123*56", 15),
         ("ЛGXCE4CB5R0123456", 1),  # Cyrillic letter
-        ("LGXCE4CB5R012345６", 17),  # full-width digit
+        ("LGXCE4CB5R0－23456", 12),  # full-width hyphen (full-width digits are folded)
         ("LGX_E4CB5R0123456", 4),
     ],
 )
@@ -139,3 +140,34 @@ def test_error_carries_the_normalized_vin() -> None:
         normalize_vin(" lgxce4cb4r0123456 ")
     assert caught.value.vin == "LGXCE4CB4R0123456"
     assert isinstance(caught.value, ValueError)
+
+
+# --- characters outside ASCII ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "char"),
+    [
+        ("LRWß7EA8PC12345S", "ß"),  # 16 characters; upper() would make 17 with "SS"
+        ("LRWſE7EBXPC123456", "ſ"),  # long s: upper() makes S
+        ("LRWﬁ3E7EBXPC12345", "ﬁ"),  # ligature: upper() makes FI
+        ("LRWıE7EBXPC123456", "ı"),  # dotless i: upper() makes I
+        ("LRW3E7EBXPC12345٦", "٦"),  # an Arabic-Indic digit is a digit, not an ASCII one
+        ("LRW3E7EBXPC12345\u200b6", "\u200b"),  # zero-width space inside
+    ],
+)
+def test_non_ascii_characters_are_refused_before_upper_casing(raw: str, char: str) -> None:
+    with pytest.raises(InvalidVin) as caught:
+        normalize_vin(raw)
+    assert caught.value.problem is VinProblem.BAD_CHARACTER
+    assert repr(char) in caught.value.detail
+
+
+def test_the_eszett_vin_is_not_a_valid_seventeen_character_vin() -> None:
+    assert not is_valid_vin("LRWß7EA8PC12345S")
+
+
+def test_full_width_letters_and_digits_from_a_chinese_keyboard_are_folded_on_purpose() -> None:
+    typed = "ＬＲＷ３Ｅ７ＥＢＸＰＣ１２３４５６"
+    assert normalize_vin(typed) == "LRW3E7EBXPC123456"
+    assert normalize_vin("\u3000ｌｒｗ３ｅ７ｅｂｘｐｃ１２３４５６\u3000") == "LRW3E7EBXPC123456"

@@ -266,3 +266,68 @@ def test_daily_crossing_reaches_the_90_day_limit_in_three_months() -> None:
     assert ninety_one.window_days == 91
     assert ninety_one.over_limit
     assert not ninety_one.in_kazakhstan
+
+
+# --- over the limit: the real last day and the overstay ------------------------------------
+
+
+def test_over_the_90_day_limit_must_leave_by_is_the_last_day_within_it() -> None:
+    events = [
+        crossed(kz(date(2025, 1, 1))),
+        returned(kz(date(2025, 3, 26))),
+        crossed(kz(date(2025, 4, 1))),
+    ]
+    status = visa_status(events, kz(date(2025, 4, 10)))
+    assert status.window_days == 95
+    # 85 days before this stay: 1 to 5 April make 90, the 6th is the first one over.
+    assert status.must_leave_by == date(2025, 4, 5)
+    assert status.overstay_days == 5
+    assert status.window_days_over == 5
+    assert status.window_days_left == 0
+    assert status.over_limit
+
+
+def test_over_the_30_day_stay_limit_counts_the_days_over() -> None:
+    status = visa_status([crossed(kz(date(2024, 6, 1)))], kz(date(2024, 7, 3)))
+    assert status.stay_days == 33
+    assert status.must_leave_by == date(2024, 6, 30)
+    assert status.overstay_days == 3
+    assert status.stay_days_over == 3
+
+
+def test_arriving_with_a_full_window_leaves_no_permitted_day_in_the_stay() -> None:
+    events = [*day_trips(date(2024, 1, 1), 90), crossed(kz(date(2024, 4, 10)))]
+    status = visa_status(events, kz(date(2024, 4, 11)))
+    assert status.window_days == 92
+    assert status.must_leave_by == date(2024, 4, 9)  # the day before this stay began
+    assert status.overstay_days == 2
+
+
+def test_within_the_limits_there_is_no_overstay() -> None:
+    status = visa_status([crossed(kz(date(2024, 6, 1)))], kz(date(2024, 6, 30)))
+    assert status.must_leave_by == date(2024, 6, 30)
+    assert status.overstay_days == 0
+    assert not status.over_limit
+
+
+# --- events after "now" ----------------------------------------------------------------------
+
+
+def test_a_return_stamped_in_the_future_is_not_counted_and_is_an_anomaly() -> None:
+    now = kz(date(2024, 6, 5), 12)
+    events = [crossed(kz(date(2024, 6, 1))), returned(kz(date(2024, 6, 9)))]
+    status = visa_status(events, now)
+    assert status.in_kazakhstan
+    assert status.stay_days == 5
+    assert status.window_days == 5
+    assert status.must_leave_by == date(2024, 6, 30)
+    assert len(status.anomalies) == 1
+    assert "returned" in status.anomalies[0] and "after now" in status.anomalies[0]
+
+
+def test_a_crossing_later_today_has_not_happened_yet() -> None:
+    now = kz(date(2024, 6, 5), 12)
+    status = visa_status([crossed(kz(date(2024, 6, 5), 18))], now)
+    assert not status.in_kazakhstan
+    assert status.window_days == 0
+    assert status.anomalies

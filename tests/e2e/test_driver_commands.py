@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -92,6 +92,25 @@ async def test_me_shows_visa_days_and_passport_warning(setup: Any) -> None:
     assert "back in China by the end of 2025-04-08" in me
     assert "passport expires within 6 months" in me
     assert "•••••5678" in me and "E12345678" not in me
+
+
+async def test_me_over_the_limit_shows_the_real_last_day_and_the_days_over(setup: Any) -> None:
+    app, _, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan, "en")
+    # 85 days in Kazakhstan this winter, then back in since 3 March; today is 10 March.
+    history = [
+        ("border_crossed", datetime(2024, 11, 20, 4, tzinfo=UTC)),
+        ("border_returned", datetime(2025, 2, 12, 10, tzinfo=UTC)),
+        ("border_crossed", datetime(2025, 3, 3, 4, tzinfo=UTC)),
+    ]
+    for kind, at in history:
+        await state.repos.events.append(kind, recorded_at=at, driver_id=driver.id)
+    await pan.send("/me")
+    me = (await pan.next_message()).text or ""
+    assert "last 180 days: 93 of 90 used, 0 left" in me
+    assert "back in China by the end of 2025-03-07" in me
+    assert "Days over: 3" in me
 
 
 async def test_language_change_switches_replies_and_menu(setup: Any) -> None:
