@@ -45,7 +45,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Ferryma
         await detach_state(app)
 
     context_types = ContextTypes(context=FerrymanContext, bot_data=BotData)
-    app: FerrymanApp = (
+    builder = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram.api_base_url)
@@ -55,8 +55,13 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Ferryma
         .concurrent_updates(True)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        .build()
     )
+    proxy = settings.telegram.proxy.reveal()
+    if proxy:
+        # Both clients: the one for API calls and the long-polling one. SOCKS5 needs the
+        # socksio package (python-telegram-bot's "socks" extra, a dependency of Ferryman).
+        builder = builder.proxy(proxy).get_updates_proxy(proxy)
+    app: FerrymanApp = builder.build()
     from handlers import register_handlers  # handlers depend on bot/, not the reverse
 
     register_handlers(app)
@@ -123,9 +128,12 @@ def run(settings: Settings) -> None:
             webhook_url=settings.telegram.webhook_url,
             secret_token=settings.telegram.secret_token.reveal() or None,
             allowed_updates=allowed,
+            drop_pending_updates=settings.telegram.drop_pending_updates,
         )
     else:
-        app.run_polling(allowed_updates=allowed)
+        app.run_polling(
+            allowed_updates=allowed, drop_pending_updates=settings.telegram.drop_pending_updates
+        )
 
 
 @asynccontextmanager
@@ -147,6 +155,7 @@ async def running(
                 webhook_url=settings.telegram.webhook_url,
                 secret_token=settings.telegram.secret_token.reveal() or None,
                 allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=settings.telegram.drop_pending_updates,
             )
         else:
             polling.setdefault("poll_interval", 0.0)

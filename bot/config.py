@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.zones import zone
+from bot.domain.proof_items import ProofItem
 from bot.secrets import Secret
 
 TOKEN_ENV = "FERRYMAN_BOT_TOKEN"
@@ -21,8 +23,9 @@ SIGNING_KEYS_ENV = "FERRYMAN_SIGNING_KEYS"
 CONFIG_ENV = "FERRYMAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.toml")
 SUPPORTED_LANGUAGES = ("zh", "ru", "en")
-DEFAULT_CHECKLIST = ("vin_plate", "dashboard", "car_at_lot")
+DEFAULT_CHECKLIST: tuple[str, ...] = tuple(item.value for item in ProofItem)
 PLACE_KINDS = ("yard", "lot", "checkpoint")
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
 _PLACE_CODE_RE = re.compile(r"^[a-z0-9_-]{1,32}$")
@@ -47,6 +50,9 @@ class TelegramSettings:
     webhook_url: str = ""
     listen: str = "127.0.0.1:8443"
     secret_token: Secret = field(default_factory=lambda: Secret(""))
+    # "http://host:port" or "socks5://user:password@host:port"; may hold a password.
+    proxy: Secret = field(default_factory=lambda: Secret(""))
+    drop_pending_updates: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,16 +123,68 @@ class Settings:
     places: tuple[PlaceSettings, ...]
 
 
-class _Reader:
-    """Typed access to one TOML table with errors that name the full setting."""
+def suggestion(word: str, known: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the nearest known word, else ''."""
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
-    def __init__(self, source: str, table: Mapping[str, Any], prefix: str) -> None:
+
+def _unknown_choice(word: str, known: Sequence[str]) -> str:
+    hint = suggestion(word, known)
+    return (
+        f"unknown {word!r}{hint}"
+        if hint
+        else f"unknown {word!r}; expected one of " + (", ".join(known))
+    )
+
+
+class _Reader:
+    """Typed access to one TOML table with errors that name the full setting.
+
+    Every key read is remembered, so after reading, any key left over is a typo or a setting
+    this version does not have: refused by name with the nearest known key, instead of being
+    silently ignored (a typo'd `timezon` must not quietly fall back to the default).
+    """
+
+    def __init__(
+        self, source: str, table: Mapping[str, Any], prefix: str, *, open_keys: bool = False
+    ) -> None:
         self.source = source
         self.table = table
         self.prefix = prefix
+        self.known: set[str] = set()
+        self.children: list[_Reader] = []
+        # A table whose keys are data (signing key ids), not setting names.
+        self.open_keys = open_keys
 
     def fail(self, key: str, problem: str) -> ConfigError:
         return ConfigError(self.source, f"{self.prefix}{key}", problem)
+
+    def raw(self, key: str) -> Any:
+        """The value as written (None when absent), for checks the typed readers lack."""
+        self.known.add(key)
+        return self.table.get(key)
+
+    def refuse_unknown(self) -> None:
+        """Raise for the first key nobody read, naming the nearest known one."""
+        if not self.open_keys:
+            for key in self.table:
+                if key in self.known:
+                    continue
+                value = self.table[key]
+                section = isinstance(value, Mapping) or (
+                    isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
+                )
+                what = "unknown section" if section and not self.prefix else "unknown setting"
+                hint = suggestion(key, self.known)
+                if not hint:
+                    # A key put in the wrong table: point at the table it belongs to.
+                    owners = [c.prefix for c in self.children if key in c.known]
+                    if owners:
+                        hint = f"; did you mean {owners[0] + key!r}?"
+                raise self.fail(key, what + hint)
+        for child in self.children:
+            child.refuse_unknown()
 
     def _get(
         self,
@@ -137,6 +195,7 @@ class _Reader:
         *,
         secret: bool = False,
     ) -> Any:
+        self.known.add(key)
         value = self.table.get(key, default)
         # bool is an int subclass; a stray `true` must not pass as a number.
         if value is not default and (
@@ -149,6 +208,9 @@ class _Reader:
 
     def string(self, key: str, default: str, *, secret: bool = False) -> str:
         return str(self._get(key, default, (str,), "a string", secret=secret))
+
+    def boolean(self, key: str, default: bool) -> bool:
+        return bool(self._get(key, default, (bool,), "true or false"))
 
     def integer(self, key: str, default: int, minimum: int | None = None) -> int:
         value = int(self._get(key, default, (int,), "an integer"))
@@ -177,7 +239,7 @@ class _Reader:
         return tuple(value)
 
     def clock(self, key: str, default: time) -> time:
-        raw = self.table.get(key)
+        raw = self.raw(key)
         if raw is None:
             return default
         if isinstance(raw, time):
@@ -188,11 +250,14 @@ class _Reader:
                 return time(hours, minutes)
         raise self.fail(key, f'expected a time of day as "HH:MM" (24-hour), got {raw!r}')
 
-    def sub(self, key: str) -> _Reader:
+    def sub(self, key: str, *, open_keys: bool = False) -> _Reader:
+        self.known.add(key)
         value = self.table.get(key, {})
         if not isinstance(value, Mapping):
             raise self.fail(key, "expected a table")
-        return _Reader(self.source, value, f"{self.prefix}{key}.")
+        child = _Reader(self.source, value, f"{self.prefix}{key}.", open_keys=open_keys)
+        self.children.append(child)
+        return child
 
 
 def _parse_signing_keys(source: str, raw: str) -> dict[str, Secret]:
@@ -235,7 +300,18 @@ def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
     for key, url in (("api_base_url", base), ("api_file_url", files)):
         if not url.startswith(("https://", "http://")):
             raise r.fail(key, f"expected an http(s) URL, got {url!r}")
-    token = env.get(TOKEN_ENV) or r.string("token", "", secret=True)
+    proxy = r.string("proxy", "", secret=True)
+    scheme, sep, rest = proxy.partition("://")
+    if proxy and (not sep or scheme not in PROXY_SCHEMES or not rest):
+        # The value may carry a password: name the expected shape, never echo it.
+        raise r.fail(
+            "proxy",
+            "expected a URL like http://host:port or socks5://user:password@host:port "
+            f"(schemes: {', '.join(PROXY_SCHEMES)})",
+        )
+    # Read the file's token even when the environment wins, so the key counts as known.
+    file_token = r.string("token", "", secret=True)
+    token = env.get(TOKEN_ENV) or file_token
     return TelegramSettings(
         token=Secret(token),
         api_base_url=base,
@@ -244,6 +320,8 @@ def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
         webhook_url=webhook_url,
         listen=listen,
         secret_token=Secret(secret_token),
+        proxy=Secret(proxy),
+        drop_pending_updates=r.boolean("drop_pending_updates", False),
     )
 
 
@@ -259,7 +337,7 @@ def _company(r: _Reader) -> CompanySettings:
     language = r.string("default_language", "zh")
     if language not in SUPPORTED_LANGUAGES:
         raise r.fail("default_language", f"expected one of {', '.join(SUPPORTED_LANGUAGES)}")
-    group_raw = r.table.get("group_chat_id")
+    group_raw = r.raw("group_chat_id")
     if group_raw is not None and (not isinstance(group_raw, int) or isinstance(group_raw, bool)):
         raise r.fail("group_chat_id", f"expected a Telegram chat id, got {group_raw!r}")
     return CompanySettings(
@@ -272,7 +350,7 @@ def _company(r: _Reader) -> CompanySettings:
 
 
 def _clearance(r: _Reader, env: Mapping[str, str]) -> ClearanceSettings:
-    keys_table = r.sub("keys")
+    keys_table = r.sub("keys", open_keys=True)
     keys: dict[str, Secret] = {}
     for key_id, secret in keys_table.table.items():
         if not _KEY_ID_RE.fullmatch(key_id):
@@ -295,7 +373,11 @@ def _clearance(r: _Reader, env: Mapping[str, str]) -> ClearanceSettings:
     )
 
 
-def _places(source: str, raw: Any) -> tuple[PlaceSettings, ...]:
+def _places(root: _Reader) -> tuple[PlaceSettings, ...]:
+    source = root.source
+    raw = root.raw("places")
+    if raw is None:
+        return ()
     if not isinstance(raw, list):
         raise ConfigError(source, "places", "expected an array of tables ([[places]])")
     places: list[PlaceSettings] = []
@@ -303,12 +385,13 @@ def _places(source: str, raw: Any) -> tuple[PlaceSettings, ...]:
         if not isinstance(item, Mapping):
             raise ConfigError(source, f"places[{index}]", "expected a table ([[places]])")
         r = _Reader(source, item, f"places[{index}].")
+        root.children.append(r)
         code = r.string("code", "")
         if not _PLACE_CODE_RE.fullmatch(code):
             raise r.fail("code", "expected 1-32 characters of a-z0-9_-")
         kind = r.string("kind", "")
         if kind not in PLACE_KINDS:
-            raise r.fail("kind", f"expected one of {', '.join(PLACE_KINDS)}")
+            raise r.fail("kind", _unknown_choice(kind, PLACE_KINDS))
         latitude = r.number("latitude", 0.0)
         longitude = r.number("longitude", 0.0)
         if not -90 <= latitude <= 90:
@@ -340,7 +423,7 @@ def parse_settings(
     base = Path(source).parent if source and Path(source).name != "<memory>" else Path()
     schedule = root.sub("schedule")
     delivery = root.sub("delivery")
-    return Settings(
+    settings = Settings(
         source=source,
         telegram=_telegram(root.sub("telegram"), env),
         company=_company(root.sub("company")),
@@ -358,11 +441,25 @@ def parse_settings(
         ),
         delivery=DeliverySettings(
             geofence_radius_m=delivery.number("geofence_radius_m", 1000.0, minimum=1),
-            photo_checklist=delivery.str_list("photo_checklist", DEFAULT_CHECKLIST),
+            photo_checklist=_checklist(delivery),
         ),
         clearance=_clearance(root.sub("clearance"), env),
-        places=_places(source, data.get("places", [])),
+        places=_places(root),
     )
+    root.refuse_unknown()
+    return settings
+
+
+def _checklist(r: _Reader) -> tuple[str, ...]:
+    """Only items the bot can ask for in every language; a typo would be shown raw."""
+    items = r.str_list("photo_checklist", DEFAULT_CHECKLIST)
+    known = [item.value for item in ProofItem]
+    for item in items:
+        if item not in known:
+            raise r.fail("photo_checklist", _unknown_choice(item, known))
+    if len(set(items)) != len(items):
+        raise r.fail("photo_checklist", "an item is listed twice")
+    return items
 
 
 def load_settings(path: Path, env: Mapping[str, str] | None = None) -> Settings:

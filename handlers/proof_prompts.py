@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, User
 
+from bot.domain.proof_items import ProofItem
 from bot.i18n import N_
 from bot.services.proof import ProofStep
 from bot.state import FerrymanContext
 from handlers.common import user_language
 
-CHECKLIST_LABELS = {
-    "vin_plate": N_("the VIN plate"),
-    "dashboard": N_("the dashboard showing the odometer and the state of charge"),
-    "car_at_lot": N_("the whole car at the lot"),
+# Settings accept only ProofItem values, and a test checks that each one has a label here.
+CHECKLIST_LABELS: dict[str, str] = {
+    ProofItem.VIN_PLATE: N_("the VIN plate"),
+    ProofItem.DASHBOARD: N_("the dashboard showing the odometer and the state of charge"),
+    ProofItem.CAR_AT_LOT: N_("the whole car at the lot"),
 }
 PHOTO_PROMPT = N_("Photo {number} of {total}: send a photo of {item}.")
 LOCATION_PROMPT = N_(

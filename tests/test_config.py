@@ -79,15 +79,21 @@ def test_example_loads() -> None:
     assert settings.places[3].latitude == pytest.approx(43.3)
 
 
-def test_check_config_on_the_example(
+def test_check_config_on_the_example_asks_for_a_real_key(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """The example is complete but for the token and the (public) signing key, as run says."""
+    monkeypatch.setenv(TOKEN_ENV, TOKEN)
+    assert run_cli(monkeypatch, "check-config", str(EXAMPLE)) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert "example signing key is public" in err
+    monkeypatch.setenv(SIGNING_KEYS_ENV, ENV_KEYS)
     assert run_cli(monkeypatch, "check-config", str(EXAMPLE)) == 0
     out, err = capsys.readouterr()
-    assert "OK" in out
-    assert str(EXAMPLE) in out
+    assert f"{EXAMPLE}: OK" in out
     assert "Asia/Shanghai" in out
-    assert "4 places" in out
+    assert "places: 4" in out
     assert err == ""
 
 
@@ -376,7 +382,8 @@ def test_malformed_toml_says_where(tmp_path: Path) -> None:
     path = write_config(tmp_path, ('name = "Horgos Auto Export"', 'name = "Horgos Auto Export'))
     with pytest.raises(ConfigError) as caught:
         load_settings(path, env={})
-    assert "line 23" in caught.value.problem
+    line = 1 + EXAMPLE_TEXT[: EXAMPLE_TEXT.index('name = "Horgos')].count("\n")
+    assert f"line {line}," in caught.value.problem
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -563,3 +570,32 @@ def test_parse_settings_reads_the_process_environment(monkeypatch: pytest.Monkey
     monkeypatch.setenv(TOKEN_ENV, TOKEN)
     settings: Settings = parse_settings({}, "<memory>")
     assert settings.telegram.token.reveal() == TOKEN
+
+
+def test_proxy_and_pending_updates_settings(tmp_path: Path) -> None:
+    path = write_config(
+        tmp_path,
+        ('proxy = ""', 'proxy = "socks5://ferry:pr0xy-passw0rd@127.0.0.1:1080"'),
+        ("drop_pending_updates = false", "drop_pending_updates = true"),
+    )
+    settings = load_settings(path, env={})
+    assert settings.telegram.proxy.reveal() == "socks5://ferry:pr0xy-passw0rd@127.0.0.1:1080"
+    assert settings.telegram.drop_pending_updates is True
+    assert "pr0xy-passw0rd" not in repr(settings)
+
+
+@pytest.mark.parametrize("proxy", ["ftp://ferry:pr0xy-passw0rd@host:21", "pr0xy-passw0rd:1080"])
+def test_a_bad_proxy_is_named_but_not_echoed(tmp_path: Path, proxy: str) -> None:
+    path = write_config(tmp_path, ('proxy = ""', f'proxy = "{proxy}"'))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, env={})
+    assert caught.value.setting == "telegram.proxy"
+    assert "socks5://user:password@host:port" in caught.value.problem
+    assert "pr0xy-passw0rd" not in str(caught.value)
+
+
+def test_every_checklist_item_settings_accept_has_a_prompt() -> None:
+    from bot.domain.proof_items import ProofItem
+    from handlers.proof_prompts import CHECKLIST_LABELS
+
+    assert set(CHECKLIST_LABELS) == {item.value for item in ProofItem}
