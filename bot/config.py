@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.zones import zone
 from bot.domain.proof_items import ProofItem
+from bot.domain.zones import zone
 from bot.secrets import Secret
 
 TOKEN_ENV = "FERRYMAN_BOT_TOKEN"
