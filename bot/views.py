@@ -44,6 +44,7 @@ STATUS_LABELS = {
     Status.ACCEPTED: N_("accepted"),
     Status.PICKED_UP: N_("car picked up"),
     Status.CROSSED: N_("across the border"),
+    Status.RETURNING: N_("cancelled: bring the car back to the yard"),
     Status.DELIVERED: N_("delivered"),
     Status.DECLINED: N_("declined"),
     Status.CANCELLED: N_("cancelled"),
@@ -55,6 +56,7 @@ _ROWS: dict[Status, tuple[tuple[TripButton, ...], ...]] = {
     Status.ACCEPTED: ((TripButton.PICK_UP,), (TripButton.PROBLEM, TripButton.QR_FILE)),
     Status.PICKED_UP: ((TripButton.CROSS,), (TripButton.PROBLEM, TripButton.QR_FILE)),
     Status.CROSSED: ((TripButton.DELIVER,), (TripButton.PROBLEM,)),
+    Status.RETURNING: ((TripButton.PROBLEM,),),
 }
 
 _CALLBACK_RE = re.compile(r"^trip:(\d{1,12}):([a-z]{2,6})$")

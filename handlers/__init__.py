@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.state import FerrymanApp
-from handlers import admin, driver, fallback, onboarding, proof, text, trip
+from handlers import admin, corrections, driver, fallback, onboarding, proof, text, trip
 from handlers.errors import on_error
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -16,6 +16,7 @@ def register_handlers(app: FerrymanApp) -> None:
     from handlers import clearance  # /verify and /qrsheet, plus QR photos in group -1
 
     clearance.register(app)
+    corrections.register(app)
     commands = {
         "start": onboarding.on_start,
         "today": driver.on_today,

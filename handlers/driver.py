@@ -132,7 +132,9 @@ ADMIN_HELP = N_(
     "Admin commands:\n"
     "/invite NAME – a one-time registration link for a new driver\n"
     "/verify CODE – check a clearance code (or send a photo of the QR captioned /verify)\n"
-    "/qrsheet [YYYY-MM-DD] – the day's QR codes as a printable PDF"
+    "/qrsheet [YYYY-MM-DD] – the day's QR codes as a printable PDF\n"
+    "/correct NUMBER [reason] – undo a border crossing pressed by mistake\n"
+    "/returned NUMBER – the car of a cancelled trip is back at the yard"
 )
 
 

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
 from dataclasses import dataclass
 
 import aiosqlite
+
+
+@dataclass(frozen=True, slots=True)
+class TableRebuild:
+    """Rewrite part of a table's CREATE statement, e.g. to widen a CHECK constraint.
+
+    SQLite cannot alter a constraint in place; its documented way is to create the new table,
+    copy the rows, drop the old one and rename (https://sqlite.org/lang_altertable.html, §7).
+    The statement is read from the database at migration time, so columns and indexes that
+    earlier migrations added survive; ``old`` must occur exactly once in it.
+    """
+
+    table: str
+    old: str
+    new: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +29,11 @@ class Migration:
     version: int
     name: str
     sql: str
+    rebuild: TableRebuild | None = None
+
+
+class RebuildMismatch(Exception):
+    """The table's CREATE statement is not the one the rebuild was written for."""
 
 
 class SchemaTooNew(Exception):
@@ -194,6 +216,27 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        5,
+        "events refuse INSERT OR REPLACE",
+        """
+        -- INSERT OR REPLACE / REPLACE INTO delete the old row without firing DELETE triggers
+        -- (recursive_triggers is off): refuse any insert that reuses an existing id.
+        CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+            WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        """,
+    ),
+    Migration(
+        6,
+        "assignment status returning (to the yard)",
+        "",
+        rebuild=TableRebuild(
+            "assignments",
+            "'crossed', 'delivered',",
+            "'crossed', 'returning', 'delivered',",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -226,15 +269,8 @@ async def migrate(
     for migration in migrations:
         if migration.version <= version:
             continue
-        # executescript runs our explicit BEGIN/COMMIT; a failure leaves the transaction open
-        # and it is rolled back, so a migration is all or nothing.
-        script = (
-            f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-            f"INSERT INTO schema_migrations (version, name) "
-            f"VALUES ({migration.version}, '{migration.name.replace(chr(39), '')}');\nCOMMIT;"
-        )
         try:
-            await conn.executescript(script)
+            await _apply(conn, migration)
         except Exception:
             if conn.in_transaction:
                 await conn.rollback()
@@ -245,3 +281,70 @@ async def migrate(
             raise
         applied.append(migration.version)
     return applied
+
+
+async def _apply(conn: aiosqlite.Connection, migration: Migration) -> None:
+    """One migration in one transaction; a failure leaves it open for the caller to roll back."""
+    rebuild = "" if migration.rebuild is None else await _rebuild_sql(conn, migration.rebuild)
+    # executescript runs our explicit BEGIN; COMMIT comes after the checks below, so a
+    # migration is all or nothing.
+    script = (
+        f"BEGIN IMMEDIATE;\n{rebuild}\n{migration.sql}\n"
+        f"INSERT INTO schema_migrations (version, name) "
+        f"VALUES ({migration.version}, '{migration.name.replace(chr(39), '')}');\n"
+    )
+    if not rebuild:
+        await conn.executescript(script)
+        await conn.execute("COMMIT")
+        return
+    # Dropping the old table must not cascade into (or trip over) the rows that refer to it;
+    # the pragma only takes effect outside a transaction.
+    async with conn.execute("PRAGMA foreign_keys") as cur:
+        row = await cur.fetchone()
+    foreign_keys = bool(row and row[0])
+    await conn.execute("PRAGMA foreign_keys=OFF")
+    try:
+        await conn.executescript(script)
+        async with conn.execute("PRAGMA foreign_key_check") as cur:
+            broken = list(await cur.fetchall())
+        if broken:
+            raise sqlite3.IntegrityError(f"rebuild left {len(broken)} dangling references")
+        await conn.execute("COMMIT")
+    finally:
+        if conn.in_transaction:
+            await conn.rollback()
+        if foreign_keys:
+            await conn.execute("PRAGMA foreign_keys=ON")
+
+
+async def _rebuild_sql(conn: aiosqlite.Connection, rebuild: TableRebuild) -> str:
+    table = rebuild.table
+    async with conn.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
+        (table,),
+    ) as cur:
+        rows = list(await cur.fetchall())
+    creates = [sql for kind, sql in rows if kind == "table"]
+    if len(creates) != 1 or creates[0].count(rebuild.old) != 1:
+        raise RebuildMismatch(f"table {table}: its schema does not contain the text to replace")
+    temporary = f"{table}__rebuild"
+    create, found = re.subn(
+        rf'^CREATE TABLE\s+"?{re.escape(table)}"?', f'CREATE TABLE "{temporary}"', creates[0]
+    )
+    if found != 1:
+        raise RebuildMismatch(f"table {table}: unexpected CREATE statement")
+    create = create.replace(rebuild.old, rebuild.new)
+    # Indexes and triggers go with the dropped table; they are made again on the new one.
+    others = [sql for kind, sql in rows if kind in ("index", "trigger")]
+    return (
+        ";\n".join(
+            [
+                create,
+                f'INSERT INTO "{temporary}" SELECT * FROM "{table}"',
+                f'DROP TABLE "{table}"',
+                f'ALTER TABLE "{temporary}" RENAME TO "{table}"',
+                *others,
+            ]
+        )
+        + ";"
+    )

@@ -60,6 +60,7 @@ STATUS_NAMES = {
     Status.ACCEPTED: N_("accepted"),
     Status.PICKED_UP: N_("picked up"),
     Status.CROSSED: N_("crossed the border"),
+    Status.RETURNING: N_("cancelled, car on its way back to the yard"),
     Status.DELIVERED: N_("delivered"),
     Status.DECLINED: N_("declined"),
     Status.CANCELLED: N_("cancelled"),

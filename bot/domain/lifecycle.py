@@ -1,4 +1,10 @@
-"""The assignment lifecycle as one table of allowed transitions."""
+"""The assignment lifecycle as one table of allowed transitions.
+
+After pickup the driver holds the car, so cancelling cannot end the trip at once: it turns
+into "returning to the yard", and the trip ends (cancelled) only when the yard has the car
+back. A mistaken "crossed the border" press is undone by an admin's correction back to
+"picked up"; the correction is an event of its own, the original press stays in the record.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,8 @@ class Status(StrEnum):
     ACCEPTED = "accepted"
     PICKED_UP = "picked_up"
     CROSSED = "crossed"
+    # Cancelled after pickup: the driver is bringing the car back to the yard.
+    RETURNING = "returning"
     DELIVERED = "delivered"
     DECLINED = "declined"
     CANCELLED = "cancelled"
@@ -26,6 +34,10 @@ class Action(StrEnum):
     CANCEL = "cancel"
     # An admin gives a declined (or not yet sent) trip to someone else: back to planned.
     REASSIGN = "reassign"
+    # The yard has the car back (after a cancel that came once the driver held it).
+    RETURN_TO_YARD = "return_to_yard"
+    # An admin undoes a "crossed the border" press made by mistake.
+    CORRECT_CROSSING = "correct_crossing"
 
 
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -40,15 +52,19 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
     (Status.ACCEPTED, Action.CANCEL): Status.CANCELLED,
     (Status.ACCEPTED, Action.REASSIGN): Status.PLANNED,
     (Status.PICKED_UP, Action.CROSS): Status.CROSSED,
-    (Status.PICKED_UP, Action.CANCEL): Status.CANCELLED,
+    (Status.PICKED_UP, Action.CANCEL): Status.RETURNING,
+    (Status.RETURNING, Action.RETURN_TO_YARD): Status.CANCELLED,
     (Status.CROSSED, Action.DELIVER): Status.DELIVERED,
+    (Status.CROSSED, Action.CORRECT_CROSSING): Status.PICKED_UP,
     (Status.DECLINED, Action.REASSIGN): Status.PLANNED,
     (Status.DECLINED, Action.CANCEL): Status.CANCELLED,
 }
 
 TERMINAL = frozenset({Status.DELIVERED, Status.CANCELLED})
 # States in which the driver still holds the car or is about to: the driver's "current" trip.
-ACTIVE = frozenset({Status.SENT, Status.ACCEPTED, Status.PICKED_UP, Status.CROSSED})
+ACTIVE = frozenset(
+    {Status.SENT, Status.ACCEPTED, Status.PICKED_UP, Status.CROSSED, Status.RETURNING}
+)
 
 
 class IllegalTransition(Exception):

@@ -8,12 +8,25 @@ from bot.domain.visa import BorderEvent, BorderEventKind, VisaStatus, visa_statu
 from storage.repositories import Repositories
 
 _KINDS = {"border_crossed": BorderEventKind.CROSSED, "border_returned": BorderEventKind.RETURNED}
+# An admin's correction of a mistaken "crossed" press (see bot.services.corrections): its
+# payload lists the border events it withdraws. They stay in the table, but do not count.
+_CORRECTION = "correct_crossing"
 
 
 async def border_events(repos: Repositories, driver_id: int) -> list[BorderEvent]:
-    events = await repos.events.for_driver(driver_id, tuple(_KINDS))
+    events = await repos.events.for_driver(driver_id, (*_KINDS, _CORRECTION))
+    withdrawn = {
+        int(event_id)
+        for e in events
+        if e.kind == _CORRECTION
+        for event_id in e.payload.get("withdraws", ())
+    }
     # Telegram's clock says when the driver pressed; ours is the fallback.
-    return [BorderEvent(_KINDS[e.kind], e.telegram_at or e.recorded_at) for e in events]
+    return [
+        BorderEvent(_KINDS[e.kind], e.telegram_at or e.recorded_at)
+        for e in events
+        if e.kind in _KINDS and e.id not in withdrawn
+    ]
 
 
 async def driver_visa_status(repos: Repositories, driver_id: int, now: datetime) -> VisaStatus:

@@ -33,8 +33,12 @@ EXPECTED: dict[tuple[Status, Action], Status] = {
     (S.ACCEPTED, A.CANCEL): S.CANCELLED,
     (S.ACCEPTED, A.REASSIGN): S.PLANNED,
     (S.PICKED_UP, A.CROSS): S.CROSSED,
-    (S.PICKED_UP, A.CANCEL): S.CANCELLED,
+    # The driver holds the car: a cancel sends it back to the yard, the trip stays open.
+    (S.PICKED_UP, A.CANCEL): S.RETURNING,
+    (S.RETURNING, A.RETURN_TO_YARD): S.CANCELLED,
     (S.CROSSED, A.DELIVER): S.DELIVERED,
+    # A mistaken "crossed" press, corrected by an admin.
+    (S.CROSSED, A.CORRECT_CROSSING): S.PICKED_UP,
     (S.DECLINED, A.REASSIGN): S.PLANNED,
     (S.DECLINED, A.CANCEL): S.CANCELLED,
 }
@@ -96,13 +100,28 @@ def test_terminal_states_allow_nothing(status: Status) -> None:
 
 def test_terminal_and_active_sets() -> None:
     assert {Status.DELIVERED, Status.CANCELLED} == TERMINAL
-    assert {S.SENT, S.ACCEPTED, S.PICKED_UP, S.CROSSED} == ACTIVE
+    # A car on its way back to the yard is still in the driver's hands.
+    assert {S.SENT, S.ACCEPTED, S.PICKED_UP, S.CROSSED, S.RETURNING} == ACTIVE
     assert not (TERMINAL & ACTIVE)
 
 
 def test_a_car_across_the_border_cannot_be_cancelled_or_reassigned() -> None:
-    # Once the car has crossed, only delivery ends the trip.
-    assert allowed_actions(Status.CROSSED) == (Action.DELIVER,)
+    # Once the car has crossed, only delivery ends the trip (or a correction of the press).
+    assert allowed_actions(Status.CROSSED) == (Action.DELIVER, Action.CORRECT_CROSSING)
+
+
+def test_cancelling_a_picked_up_car_keeps_the_trip_open_until_the_car_is_back() -> None:
+    status = next_status(S.PICKED_UP, A.CANCEL)
+    assert status is S.RETURNING and status in ACTIVE
+    # On the way back nothing but the return ends it: no crossing, no delivery, no re-cancel.
+    assert allowed_actions(status) == (A.RETURN_TO_YARD,)
+    assert next_status(status, A.RETURN_TO_YARD) is S.CANCELLED
+
+
+def test_a_corrected_crossing_is_picked_up_again_and_can_be_crossed_for_real() -> None:
+    status = next_status(S.CROSSED, A.CORRECT_CROSSING)
+    assert status is S.PICKED_UP
+    assert next_status(status, A.CROSS) is S.CROSSED
 
 
 def test_every_status_is_reachable_from_planned() -> None:

@@ -15,7 +15,9 @@ from storage.migrations import (
     LATEST_VERSION,
     MIGRATIONS,
     Migration,
+    RebuildMismatch,
     SchemaTooNew,
+    TableRebuild,
     current_version,
     migrate,
 )
@@ -278,6 +280,26 @@ async def test_events_refuse_delete(db: Database) -> None:
     assert await scalar(db.conn, "SELECT COUNT(*) FROM events") == 1
 
 
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT OR REPLACE INTO events (id, kind, recorded_at) VALUES (1, 'forged', ?)",
+        "REPLACE INTO events (id, kind, recorded_at) VALUES (1, 'forged', ?)",
+    ],
+)
+async def test_events_cannot_be_rewritten_by_replacing_a_row(db: Database, statement: str) -> None:
+    await _event(db.conn)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        await db.conn.execute(statement, (NOW,))
+    assert await scalar(db.conn, "SELECT kind FROM events WHERE id = 1") == "dispatched"
+    # A new row is still welcome, with or without an id of its own.
+    await db.conn.execute("INSERT INTO events (id, kind, recorded_at) VALUES (9, 'x', ?)", (NOW,))
+    await db.conn.execute(
+        "INSERT OR REPLACE INTO events (kind, recorded_at) VALUES ('y', ?)", (NOW,)
+    )
+    assert await scalar(db.conn, "SELECT COUNT(*) FROM events") == 3
+
+
 async def test_vin_is_unique(db: Database) -> None:
     await db.conn.execute("INSERT INTO vehicles (vin) VALUES (?)", (VIN,))
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
@@ -326,3 +348,65 @@ async def test_unknown_status_is_refused(db: Database) -> None:
     )
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         await _assignment(db.conn, "2024-06-01", status="lost")
+
+
+async def _places_and_car(conn: aiosqlite.Connection) -> None:
+    await conn.execute("INSERT INTO vehicles (id, vin) VALUES (1, ?)", (VIN,))
+    await conn.execute(
+        "INSERT INTO places (id, code, name, kind, latitude, longitude) VALUES"
+        " (1, 'yard', 'Yard', 'yard', 44.2, 80.4), (2, 'lot', 'Lot', 'lot', 44.1, 80.0)"
+    )
+
+
+async def test_a_car_can_be_returning_to_the_yard(db: Database) -> None:
+    await _places_and_car(db.conn)
+    await _assignment(db.conn, "2024-06-01", status="returning")
+    # Still live: the car cannot be booked twice that day while it is on its way back.
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        await _assignment(db.conn, "2024-06-01")
+
+
+async def test_rebuilding_assignments_keeps_rows_references_and_indexes(
+    raw: aiosqlite.Connection,
+) -> None:
+    at = next(
+        i for i, m in enumerate(MIGRATIONS) if m.rebuild and m.rebuild.table == "assignments"
+    )
+    await migrate(raw, MIGRATIONS[:at])
+    await raw.execute("PRAGMA foreign_keys=ON")
+    await _places_and_car(raw)
+    await _assignment(raw, "2024-06-01", status="picked_up")
+    await raw.execute(
+        "INSERT INTO events (kind, assignment_id, recorded_at) VALUES ('pick_up', 1, ?)", (NOW,)
+    )
+    indexes = {n for kind, n, _ in await schema(raw) if kind == "index" and "auto" not in n}
+
+    assert await migrate(raw) == [m.version for m in MIGRATIONS[at:]]
+
+    assert await scalar(raw, "SELECT status FROM assignments WHERE id = 1") == "picked_up"
+    await raw.execute("UPDATE assignments SET status = 'returning' WHERE id = 1")
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        await raw.execute("UPDATE assignments SET status = 'lost' WHERE id = 1")
+    assert {n for kind, n, _ in await schema(raw) if kind == "index"} >= indexes
+    assert not {n for n in await tables(raw) if "rebuild" in n}
+    assert await scalar(raw, "PRAGMA foreign_keys") == 1
+    # The events still point at the assignment, and a dangling reference is still refused.
+    assert await scalar(raw, "SELECT COUNT(*) FROM events JOIN assignments a ON a.id = 1") == 1
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        await raw.execute(
+            "INSERT INTO events (kind, assignment_id, recorded_at) VALUES ('x', 99, ?)", (NOW,)
+        )
+
+
+async def test_a_rebuild_written_for_another_schema_is_refused(db: Database) -> None:
+    before = await schema(db.conn)
+    wrong = Migration(
+        LATEST_VERSION + 1,
+        "wrong",
+        "",
+        rebuild=TableRebuild("assignments", "'no such text'", "'x'"),
+    )
+    with pytest.raises(RebuildMismatch):
+        await migrate(db.conn, (*MIGRATIONS, wrong))
+    assert await schema(db.conn) == before
+    assert await current_version(db.conn) == LATEST_VERSION
