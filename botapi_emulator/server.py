@@ -8,6 +8,7 @@ import logging
 import mimetypes
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +80,7 @@ class ApiServer:
         self.webhooks = webhooks
         self.calls: deque[CallRecord] = deque(maxlen=log_limit)
         self.closing = asyncio.Event()
+        self.watchers: list[Callable[[CallRecord], None]] = []
 
     def application(self) -> web.Application:
         app = web.Application(client_max_size=MAX_UPLOAD)
@@ -146,19 +148,20 @@ class ApiServer:
         fault: Fault | None,
         started: float,
     ) -> None:
-        self.calls.append(
-            CallRecord(
-                method=name,
-                bot_id=bot.id if bot is not None else None,
-                params=params.summary(),
-                status=status,
-                result=result,
-                description=description,
-                fault=fault.kind if fault is not None else None,
-                started=started,
-                finished=time.monotonic(),
-            )
+        record = CallRecord(
+            method=name,
+            bot_id=bot.id if bot is not None else None,
+            params=params.summary(),
+            status=status,
+            result=result,
+            description=description,
+            fault=fault.kind if fault is not None else None,
+            started=started,
+            finished=time.monotonic(),
         )
+        self.calls.append(record)
+        for watcher in self.watchers:
+            watcher(record)
 
     async def handle_file(self, request: web.Request) -> web.StreamResponse:
         if request.match_info["token"] not in self.world.bots:
