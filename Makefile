@@ -24,8 +24,9 @@ test: lint
 demo: setup
 	$(BIN)/ferryman demo --out demo-output
 
+# Every benchmark, full figures, one table (CI runs their quick mode in tests/test_benchmarks.py).
 benchmarks: setup
-	for bench in benchmarks/bench_*.py; do $(BIN)/python $$bench || exit 1; done
+	$(BIN)/python benchmarks/run.py
 
 # Refresh the translation catalogs after changing user-facing strings.
 catalogs: setup
