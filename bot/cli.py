@@ -240,7 +240,12 @@ def _load_extra_commands() -> None:
     if _EXTRA_COMMANDS:
         return  # main() may run more than once in a process (tests)
 
-    for module in ("botapi_emulator.cli", "bot.clearance.cli", "bot.demo.cli"):
+    for module in (
+        "botapi_emulator.cli",
+        "bot.clearance.cli",
+        "bot.demo.cli",
+        "bot.services.manifest_cli",
+    ):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:

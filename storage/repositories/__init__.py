@@ -15,6 +15,7 @@ from storage.repositories.clearance_images import ClearanceImageRepository
 from storage.repositories.digests import DigestRepository
 from storage.repositories.drivers import DriverExists, DriverRepository
 from storage.repositories.events import EventRepository
+from storage.repositories.manifests import ManifestRepository
 from storage.repositories.onboarding import InvitationRepository, RegistrationRepository
 from storage.repositories.pending import PendingInputRepository
 from storage.repositories.places import PlaceRepository
@@ -39,6 +40,7 @@ class Repositories:
     pending: PendingInputRepository
     clearance_images: ClearanceImageRepository
     digests: DigestRepository
+    manifests: ManifestRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -57,4 +59,5 @@ class Repositories:
             pending=PendingInputRepository(db),
             clearance_images=ClearanceImageRepository(db),
             digests=DigestRepository(db, events),
+            manifests=ManifestRepository(db),
         )
