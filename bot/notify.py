@@ -15,7 +15,7 @@ from bot.roles import admin_ids
 from bot.services.trips import Trip, load_trip
 from bot.services.visa import is_in_kazakhstan
 from bot.state import AppState
-from bot.telegram_limits import CAPTION_LIMIT
+from bot.telegram_limits import fit_caption
 from bot.views import trip_caption, trip_keyboard
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,6 @@ async def forward_photo_to_staff(
         targets.append(state.settings.company.group_chat_id)
     for chat_id in targets:
         try:
-            await bot.send_photo(chat_id, photo=photo_file_id, caption=caption[:CAPTION_LIMIT])
+            await bot.send_photo(chat_id, photo=photo_file_id, caption=fit_caption(caption))
         except (Forbidden, BadRequest) as exc:
             log.warning("chat %s unreachable for a problem photo: %s", chat_id, exc.message)

@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.domain.lifecycle import Status
 from bot.i18n import N_, Translator
 from bot.services.trips import Trip
-from bot.telegram_limits import CAPTION_LIMIT
+from bot.telegram_limits import fit_caption
 from bot.timefmt import format_time
 
 
@@ -137,5 +137,4 @@ def trip_caption(trip: Trip, tr: Translator, language: str, zone: ZoneInfo) -> s
         "",
         t(N_("Show this QR code at the gate. It works without internet: keep this message.")),
     ]
-    caption = "\n".join(lines)
-    return caption if len(caption) <= CAPTION_LIMIT else caption[: CAPTION_LIMIT - 1] + "…"
+    return fit_caption("\n".join(lines))

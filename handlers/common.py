@@ -13,6 +13,7 @@ from telegram import Message, Update, User
 from bot.i18n import N_
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import AppState, FerrymanContext
+from bot.telegram_limits import CALLBACK_ANSWER_LIMIT, fit
 
 log = logging.getLogger("ferryman.handlers")
 
@@ -66,7 +67,9 @@ async def answer(update: Update, context: FerrymanContext, text: str, **values: 
     language = await user_language(state, update.effective_user)
     translated = state.translator.get(language, text, **values)
     if update.callback_query is not None:
-        await update.callback_query.answer(translated[:200], show_alert=len(translated) > 60)
+        await update.callback_query.answer(
+            fit(translated, CALLBACK_ANSWER_LIMIT), show_alert=len(translated) > 60
+        )
     elif update.effective_message is not None:
         await update.effective_message.reply_text(translated)
 

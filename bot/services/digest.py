@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.models import Event
 from bot.i18n import N_, Translator
 from bot.services.trips import load_trip
-from bot.telegram_limits import MESSAGE_LIMIT
+from bot.telegram_limits import MESSAGE_LIMIT, split_text
 from bot.timefmt import format_time
 from storage.repositories import Repositories
 
@@ -94,15 +94,5 @@ def render(digest: Digest, tr: Translator, language: str, zone: ZoneInfo) -> lis
 
 
 def _chunks(lines: list[str]) -> list[str]:
-    messages: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[:MESSAGE_LIMIT]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > MESSAGE_LIMIT:
-            messages.append(current)
-            candidate = line
-        current = candidate
-    if current:
-        messages.append(current)
-    return messages
+    # Telegram counts UTF-16 units: a line full of emoji is twice as long as len() says.
+    return split_text("\n".join(lines), MESSAGE_LIMIT)

@@ -6,6 +6,7 @@ import secrets
 from typing import Any
 
 from botapi_emulator.errors import NOT_MODIFIED, QUERY_TOO_OLD, bad_request
+from botapi_emulator.formatting import u16len
 from botapi_emulator.methods.common import (
     Call,
     caption,
@@ -240,7 +241,7 @@ async def answer_callback_query(call: Call) -> bool:
     if query is None or query.answer is not None:
         raise bad_request(QUERY_TOO_OLD)
     text = call.params.text("text")
-    if text is not None and len(text) > 200:
+    if text is not None and u16len(text) > 200:
         raise bad_request("MESSAGE_TOO_LONG")
     answer: dict[str, Any] = {
         "text": text,

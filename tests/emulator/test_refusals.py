@@ -67,6 +67,12 @@ async def test_empty_and_too_long_texts(bot: Bot, pan: EmulatedUser) -> None:
     assert await bot.send_message(pan.id, "<b>" + "x" * 4096 + "</b>", ParseMode.HTML)
     with pytest.raises(BadRequest, match="Message caption is too long"):
         await bot.send_photo(pan.id, sample_image(), caption="c" * 1025)
+    # Telegram counts UTF-16 units: 600 emoji are 1,200 units, over the caption limit.
+    with pytest.raises(BadRequest, match="Message caption is too long"):
+        await bot.send_photo(pan.id, sample_image(), caption="🚗" * 600)
+    assert await bot.send_photo(pan.id, sample_image(), caption="🚗" * 512)
+    with pytest.raises(BadRequest, match="Message is too long"):
+        await bot.send_message(pan.id, "🚗" * 2049)
     with pytest.raises(BadRequest, match="Can't parse entities"):
         await bot.send_message(pan.id, "<b>open", ParseMode.HTML)
     with pytest.raises(BadRequest, match=r"character '\.' is reserved"):
@@ -159,3 +165,14 @@ async def test_bad_parameters(bot: Bot, pan: EmulatedUser) -> None:
         await bot.send_message(pan.id, "x", reply_to_message_id=12345)
     with pytest.raises(BadRequest, match="Wrong live period"):
         await bot.send_location(pan.id, 44.0, 80.0, live_period=5)
+
+
+async def test_a_button_answer_is_limited_in_utf16_units(bot: Bot, pan: EmulatedUser) -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
+    await bot.send_message(pan.id, "x", reply_markup=keyboard)
+    await pan.press(await pan.next_message(), "Go")
+    query = (await bot.get_updates())[-1].callback_query
+    assert query is not None
+    with pytest.raises(BadRequest, match=r"(?i)too.long"):
+        await bot.answer_callback_query(query.id, "🚗" * 101)
+    await bot.answer_callback_query(query.id, "🚗" * 100)
