@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -105,9 +107,17 @@ def _archive(media_dir: Path, data: bytes) -> tuple[str, str]:
     target = media_dir / relative
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(data)
-        partial.replace(target)  # atomic: never a half-written archive file
+        # Updates are handled concurrently: two handlers may archive the same photo at once.
+        # Each writes its own temporary file and renames it into place (atomic, and the
+        # content is the same), so neither sees a half-written file or loses its own.
+        fd, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{digest}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as stream:
+                stream.write(data)
+            Path(partial).replace(target)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
     return digest, str(relative)
 
 

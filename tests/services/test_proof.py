@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Barrier
 
 import pytest
 
@@ -189,3 +191,25 @@ async def test_live_location_is_tracked_after_delivery(
     assert moved
     live = [p for p in await repos.proofs.for_assignment(assignment_id) if p.live]
     assert len(live) == 2 and live[-1].distance_m is not None and live[-1].distance_m > 100
+
+
+def test_the_same_photo_archived_by_concurrent_handlers_is_stored_once_without_errors(
+    tmp_path: Path,
+) -> None:
+    # Updates are handled concurrently; an album sent twice archives identical bytes at once.
+    data = bytes(range(256)) * 4096  # 1 MB: long enough a write for the writers to overlap
+    workers = 8
+    for round_ in range(20):
+        media = tmp_path / f"round{round_}"
+        barrier = Barrier(workers)
+
+        def archive(media: Path = media, barrier: Barrier = barrier) -> tuple[str, str]:
+            barrier.wait()
+            return proof._archive(media, data)
+
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(lambda _: archive(), range(workers)))
+        assert len(set(results)) == 1
+        stored = [p for p in media.rglob("*") if p.is_file()]
+        assert [p.relative_to(media).as_posix() for p in stored] == [results[0][1]]
+        assert stored[0].read_bytes() == data
