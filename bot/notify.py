@@ -9,6 +9,7 @@ from typing import Any
 from telegram import Bot, Message
 from telegram.error import BadRequest, Forbidden
 
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, Status, next_status
 from bot.i18n import N_
 from bot.roles import admin_ids
@@ -82,9 +83,9 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
         if assignment.status is Status.PLANNED:
             status = next_status(assignment.status, Action.SEND)
             await state.repos.assignments.set_status(assignment, status, now)
-            kind = Action.SEND.value
+            kind = EventKind.of_action(Action.SEND)
         else:
-            kind = "resent"
+            kind = EventKind.RESENT
         await state.repos.events.append(
             kind,
             recorded_at=now,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -12,6 +12,9 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator
 from storage.repositories import Repositories
+
+if TYPE_CHECKING:
+    from bot.roles import Caller
 
 
 @dataclass(slots=True)
@@ -28,6 +31,9 @@ class BotData:
 
     def __init__(self) -> None:
         self.state: AppState | None = None
+        # Pending-input dialogs by kind, filled by the handler modules' register(app)
+        # (handlers.router.add_dialog); typed loosely here: bot/ does not import handlers/.
+        self.dialogs: dict[Any, Any] = {}
 
 
 class FerrymanContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
@@ -37,6 +43,25 @@ class FerrymanContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any
         if state is None:
             raise RuntimeError("Ferryman state used before start-up finished")
         return state
+
+    # PTB makes one context per update and hands it to every handler group in turn, so the
+    # caller resolved in the first group (handlers.caller) is there for all later ones.
+    _caller: Caller | None = None
+
+    @property
+    def caller(self) -> Caller:
+        """Who sent this update: set by the first handler group for every update."""
+        if self._caller is None:
+            raise RuntimeError("context.caller used before the caller group ran")
+        return self._caller
+
+    @property
+    def caller_or_none(self) -> Caller | None:
+        """The caller where it may not be resolved (error handlers, jobs)."""
+        return self._caller
+
+    def set_caller(self, caller: Caller) -> None:
+        self._caller = caller
 
 
 FerrymanApp = Application[

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import CommandHandler
 
 from bot.i18n import N_
-from bot.roles import is_admin
-from bot.services.errors import Refusal
 from bot.services.invitations import create_invitation, deep_link
-from bot.state import FerrymanContext
+from bot.state import FerrymanApp, FerrymanContext
 from bot.timefmt import format_time
-from handlers.common import log, refuse, user_language
+from handlers.common import log
+from handlers.guards import admin_only
+from handlers.registry import NEW, PRIVATE, add
 
 INVITATION = N_(
     "Invitation for {name}: send this link to the driver. It works once and is valid until "
@@ -19,15 +20,13 @@ INVITATION = N_(
 NO_NAME = N_("a new driver")
 
 
+@admin_only
 async def on_invite(update: Update, context: FerrymanContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
         return
     state = context.state
-    if not await is_admin(state, user.id):
-        await refuse(update, context, Refusal.NOT_ADMIN, "/invite")
-        return
-    language = await user_language(state, user)
+    language = context.caller.language
     name = " ".join(context.args or []).strip()
     invitation = await create_invitation(state.repos.invitations, user.id, name, state.clock.now())
     log.info("admin %s created an invitation", user.id)
@@ -40,3 +39,7 @@ async def on_invite(update: Update, context: FerrymanContext) -> None:
             link=deep_link(context.bot.username, invitation.token),
         )
     )
+
+
+def register(app: FerrymanApp) -> None:
+    add(app, CommandHandler("invite", on_invite, filters=PRIVATE & NEW))

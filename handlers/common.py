@@ -41,6 +41,13 @@ REFUSALS = {
     Refusal.FILE_TOO_LARGE: N_("This file is too large (the limit is 20 MB)."),
     Refusal.NOT_AN_IMAGE: N_("Please send a photo."),
     Refusal.NOT_ADMIN: N_("This command is for company admins."),
+    Refusal.NOT_OWNER: N_("Only the company's owners can change who is staff."),
+    Refusal.NOT_STAFF: N_("Only company admins and checkpoint staff can verify clearance codes."),
+    Refusal.SUSPENDED: N_(
+        "Your driver account is suspended, so the bot cannot serve you now. "
+        "Contact your dispatcher."
+    ),
+    Refusal.ALREADY_FILED: N_("This photo is already filed."),
 }
 
 
@@ -61,10 +68,18 @@ def telegram_time(message: Message | None, fallback: datetime) -> datetime:
     return message.edit_date or message.date or fallback
 
 
+async def caller_language(update: Update, context: FerrymanContext) -> str:
+    """The language of the person behind the update (resolved once, in the caller group)."""
+    caller = context.caller_or_none
+    if caller is not None:
+        return caller.language
+    return await user_language(context.state, update.effective_user)
+
+
 async def answer(update: Update, context: FerrymanContext, text: str, **values: object) -> None:
     """Reply in the user's language to a message or a button press."""
     state = context.state
-    language = await user_language(state, update.effective_user)
+    language = await caller_language(update, context)
     translated = state.translator.get(language, text, **values)
     if update.callback_query is not None:
         await update.callback_query.answer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden
-from telegram.ext import CommandHandler, filters
+from telegram.ext import CommandHandler
 
 from bot.clearance.messages import STATUS_NAMES
 from bot.domain.lifecycle import Action, Status
@@ -16,6 +16,7 @@ from bot.services.corrections import AdminChange, apply_admin_action
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import AppState, FerrymanApp, FerrymanContext
 from handlers.common import answer, log, refuse, user_language
+from handlers.registry import NEW, PRIVATE, add
 
 USAGE = {
     Action.CORRECT_CROSSING: N_(
@@ -52,9 +53,8 @@ TO_DRIVER = {
 
 
 def register(app: FerrymanApp) -> None:
-    private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-    app.add_handler(CommandHandler("correct", on_correct, filters=private))
-    app.add_handler(CommandHandler("returned", on_returned, filters=private))
+    add(app, CommandHandler("correct", on_correct, filters=PRIVATE & NEW))
+    add(app, CommandHandler("returned", on_returned, filters=PRIVATE & NEW))
 
 
 async def on_correct(update: Update, context: FerrymanContext) -> None:

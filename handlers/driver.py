@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import CommandHandler
 
 from bot.i18n import N_
 from bot.notify import NoDriver, send_assignment
-from bot.roles import can_verify
 from bot.services import problems, trips
 from bot.services.visa import driver_visa_status
-from bot.state import FerrymanContext
+from bot.state import FerrymanApp, FerrymanContext
 from bot.timefmt import format_time
 from handlers.common import answer, refusals_answered, user_language
 from handlers.onboarding import language_keyboard
+from handlers.registry import NEW, PRIVATE, add
 from handlers.trip import PROBLEM_PROMPT
 
 NO_ASSIGNMENT = N_("You have no assignment right now. It will arrive here.")
@@ -139,7 +140,18 @@ ADMIN_HELP = N_(
 
 
 async def on_help(update: Update, context: FerrymanContext) -> None:
-    user = update.effective_user
     await answer(update, context, HELP)
-    if user is not None and await can_verify(context.state, user.id):
+    if context.caller.is_staff:
         await answer(update, context, ADMIN_HELP)
+
+
+def register(app: FerrymanApp) -> None:
+    commands = {
+        "today": on_today,
+        "me": on_me,
+        "problem": on_problem,
+        "language": on_language,
+        "help": on_help,
+    }
+    for name, callback in commands.items():
+        add(app, CommandHandler(name, callback, filters=PRIVATE & NEW))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import N_
 from bot.state import FerrymanContext
@@ -26,14 +27,20 @@ async def on_error(update: object, context: FerrymanContext) -> None:
     # The exception, not the update: updates carry personal data we don't log.
     log.error("error handling an update from user %s", user_id, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
-        return
-    if update.effective_chat.type != "private":
-        return
-    try:
-        state = context.state
-        language = await user_language(state, update.effective_user)
-        await context.bot.send_message(
-            update.effective_chat.id, state.translator.get(language, SOMETHING_WENT_WRONG)
-        )
-    except Exception:
-        log.exception("could not tell the user about the error")
+        raise ApplicationHandlerStop
+    if update.effective_chat.type == "private":
+        try:
+            state = context.state
+            caller = context.caller_or_none
+            language = (
+                caller.language
+                if caller is not None
+                else await user_language(state, update.effective_user)
+            )
+            await context.bot.send_message(
+                update.effective_chat.id, state.translator.get(language, SOMETHING_WENT_WRONG)
+            )
+        except Exception:
+            log.exception("could not tell the user about the error")
+    # The update failed: later handler groups (the fallbacks) must not answer it as well.
+    raise ApplicationHandlerStop

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import MessageHandler, filters
 
 from bot.i18n import N_
 from bot.services.errors import Refusal
-from bot.state import FerrymanContext
+from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from handlers.common import REFUSALS, answer, log
+from handlers.registry import NEW, PRIVATE, Group, add
 
 UNSUPPORTED = N_(
     "I can't use this kind of message. Send text, photos or your location, or see /help."
@@ -59,3 +61,14 @@ async def on_unknown_command(update: Update, context: FerrymanContext) -> None:
     user = update.effective_user
     log.info("unknown command from user %s", user.id if user else "?")
     await answer(update, context, UNKNOWN_COMMAND)
+
+
+def register(app: FerrymanApp) -> None:
+    # The fallbacks have a group of their own, after every module's: a module registered
+    # later can never be shadowed by a catch-all, and these see only what nobody handled.
+    for handler in (
+        MessageHandler(PRIVATE & NEW & filters.Document.ALL, on_document),
+        MessageHandler(PRIVATE & NEW & filters.COMMAND, on_unknown_command),
+        MessageHandler(PRIVATE & NEW, on_unsupported),
+    ):
+        add(app, handler, Group.FALLBACK)

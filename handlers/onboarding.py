@@ -10,16 +10,20 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.commands import set_chat_commands
+from bot.domain.pending import InputKind
 from bot.i18n import LANGUAGES, N_
 from bot.notify import notify_admins
 from bot.roles import is_admin
 from bot.services import registration as reg
 from bot.services.errors import Refusal
 from bot.services.registration import InputProblem, StartOutcome, Step, StepResult
-from bot.state import FerrymanContext
+from bot.state import FerrymanApp, FerrymanContext
 from handlers.common import log, refuse, user_language
+from handlers.registry import NEW, PRIVATE, add
+from handlers.router import add_dialog
 
 LANGUAGE_NAMES = {"zh": "中文", "ru": "Русский", "en": "English"}
 
@@ -220,3 +224,33 @@ async def on_registration_text(update: Update, context: FerrymanContext) -> bool
     await set_chat_commands(context.bot, state.translator, user.id, driver.language)
     await notify_admins(context.bot, state, ADMIN_NEW_DRIVER, name=driver.name, phone=driver.phone)
     return True
+
+
+async def on_onboarding_input(update: Update, context: FerrymanContext) -> bool:
+    """The onboarding dialog: the phone as a contact, then text answers."""
+    message = update.effective_message
+    if message is None:
+        return False
+    if message.contact is not None:
+        await on_contact(update, context)
+        return True
+    if message.text is not None:
+        return await on_registration_text(update, context)
+    return False
+
+
+async def ask_current_step(update: Update, context: FerrymanContext) -> None:
+    """A repeated message: ask the question the person is on, without taking it as an answer."""
+    user = update.effective_user
+    if user is None:
+        return
+    registration = await context.state.repos.registrations.get(user.id)
+    if registration is not None:
+        await _prompt(update, context, StepResult(registration))
+
+
+def register(app: FerrymanApp) -> None:
+    add(app, CommandHandler("start", on_start, filters=PRIVATE & NEW))
+    add(app, CallbackQueryHandler(on_language_button, pattern=r"^lang:"))
+    add(app, MessageHandler(PRIVATE & NEW & filters.CONTACT, on_contact))
+    add_dialog(app, InputKind.ONBOARDING, on_onboarding_input, on_repeat=ask_current_step)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot.domain.pending import InputKind
 from bot.i18n import N_
 from bot.notify import forward_photo_to_staff, notify_admins, notify_group
-from bot.services import problems
-from bot.state import FerrymanContext
-from handlers.common import telegram_time, user_language
+from bot.services import problems, proof
+from bot.services.errors import ServiceRefused
+from bot.state import FerrymanApp, FerrymanContext
+from handlers.common import refuse, telegram_time, user_language
+from handlers.proof_prompts import ask_for_next_proof
+from handlers.router import add_dialog
 
 REPORTED = N_("Thank you. The dispatcher has your report and will contact you.")
 STAFF_PROBLEM = N_("⚠️ Problem from {driver} ({phone}){trip}: {text}")
@@ -53,3 +57,43 @@ async def send_problem_report(
         await notify_group(context.bot, state, STAFF_PROBLEM, **values)
     reply_language = await user_language(state, user)
     await message.reply_text(state.translator.get(reply_language, REPORTED))
+    if report.resumed is InputKind.PROOF:
+        # The report interrupted a delivery: the checklist goes on where it stopped.
+        step = await proof.expected_proof(state.repos, state.settings.delivery, user.id)
+        await ask_for_next_proof(context, user, step)
+
+
+async def on_problem_input(update: Update, context: FerrymanContext) -> bool:
+    """The problem dialog: the next text, or a photo with its caption, is the report."""
+    message = update.effective_message
+    if message is None:
+        return False
+    if message.text is not None:
+        await _report(update, context, message.text, None)
+        return True
+    attachment = message.photo[-1] if message.photo else None
+    document = message.document
+    if attachment is None and document is not None:
+        if not (document.mime_type or "").startswith("image/"):
+            return False
+        file_id = document.file_id
+    elif attachment is not None:
+        file_id = attachment.file_id
+    else:
+        return False
+    await _report(update, context, message.caption or "", file_id)
+    return True
+
+
+async def _report(
+    update: Update, context: FerrymanContext, text: str, photo_file_id: str | None
+) -> None:
+    try:
+        await send_problem_report(update, context, text=text, photo_file_id=photo_file_id)
+    except ServiceRefused as refusal:
+        await refuse(update, context, refusal.reason, "problem report")
+
+
+def register(app: FerrymanApp) -> None:
+    # A repeat of the report is dropped: it was filed once, and the driver was answered.
+    add_dialog(app, InputKind.PROBLEM, on_problem_input)

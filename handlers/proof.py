@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from telegram import Location, Message, ReplyKeyboardRemove, Update, User
+from telegram.ext import MessageHandler, filters
 
+from bot.domain.pending import InputKind
 from bot.i18n import N_
 from bot.notify import notify_admins, refresh_trip_messages
-from bot.services import problems, proof
+from bot.services import proof
 from bot.services.errors import Refusal, ServiceRefused
-from bot.state import FerrymanContext
+from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
-from handlers.common import refusals_answered, telegram_time, user_language
-from handlers.problem_report import send_problem_report
+from handlers.common import refusals_answered, refuse, telegram_time, user_language
 from handlers.proof_prompts import ask_for_next_proof
+from handlers.registry import NEW, PRIVATE, add
+from handlers.router import add_dialog
 
 DELIVERED = N_("✅ Delivered: assignment #{number}, {distance} m from the lot. Thank you!")
 DELIVERED_FLAGGED = N_(
@@ -64,12 +67,7 @@ async def _photo(
 ) -> None:
     state = context.state
     now = state.clock.now()
-    # expected_proof below refuses strangers; problem reports exist only for drivers.
-    if await problems.is_waiting_for_problem(state.repos, user.id):
-        await send_problem_report(
-            update, context, text=message.caption or "", photo_file_id=file_id
-        )
-        return
+    # A problem report waiting for its photo never gets here: the router gives it the photo.
     await proof.expected_proof(state.repos, state.settings.delivery, user.id)
     if _is_forwarded(message):
         raise ServiceRefused(Refusal.FORWARDED)
@@ -158,3 +156,57 @@ async def on_live_location_update(update: Update, context: FerrymanContext) -> N
         telegram_at=telegram_time(message, now),
         now=now,
     )
+
+
+@refusals_answered("text")
+async def on_text_mid_delivery(update: Update, context: FerrymanContext) -> None:
+    """Text mid-delivery: the most useful answer is what the checklist still needs."""
+    user = update.effective_user
+    if user is None:
+        return
+    state = context.state
+    step = await proof.expected_proof(state.repos, state.settings.delivery, user.id)
+    await ask_for_next_proof(context, user, step)
+
+
+def _is_image(message: Message) -> bool:
+    return bool(message.photo) or (
+        message.document is not None and (message.document.mime_type or "").startswith("image/")
+    )
+
+
+async def on_proof_input(update: Update, context: FerrymanContext) -> bool:
+    """The delivery dialog: checklist photos, then the location; text gets the next step."""
+    message = update.effective_message
+    if message is None:
+        return False
+    if _is_image(message):
+        await on_photo(update, context)
+    elif message.location is not None:
+        await on_location(update, context)
+    elif message.text is not None:
+        await on_text_mid_delivery(update, context)
+    else:
+        return False
+    return True
+
+
+async def on_repeated_proof(update: Update, context: FerrymanContext) -> None:
+    """A photo sent twice is filed once; either way the driver hears what is needed next."""
+    message = update.effective_message
+    if message is not None and _is_image(message):
+        await refuse(update, context, Refusal.ALREADY_FILED, "photo")
+    await on_text_mid_delivery(update, context)
+
+
+def register(app: FerrymanApp) -> None:
+    add(app, MessageHandler(PRIVATE & NEW & (filters.PHOTO | filters.Document.IMAGE), on_photo))
+    add(app, MessageHandler(PRIVATE & NEW & filters.LOCATION, on_location))
+    # Live locations move as edited messages; they are never commands or answers.
+    add(
+        app,
+        MessageHandler(
+            filters.UpdateType.EDITED_MESSAGE & filters.LOCATION, on_live_location_update
+        ),
+    )
+    add_dialog(app, InputKind.PROOF, on_proof_input, on_repeat=on_repeated_proof)

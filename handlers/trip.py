@@ -5,16 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from telegram import InputFile, Update
+from telegram.ext import CallbackQueryHandler
 
 from bot.domain.lifecycle import Action
 from bot.i18n import N_
 from bot.notify import notify_admins, refresh_trip_messages
 from bot.services import problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
-from bot.state import FerrymanContext
+from bot.state import FerrymanApp, FerrymanContext
 from bot.views import TripButton, TripPress, parse_callback
 from handlers.common import answer, log, refuse, user_language
 from handlers.proof_prompts import ask_for_next_proof
+from handlers.registry import Group, add
 
 ACTIONS = {
     TripButton.ACCEPT: Action.ACCEPT,
@@ -33,6 +35,13 @@ BACK_IN_CHINA = N_("Welcome back to China. Your visa-free stay has ended.")
 PROBLEM_PROMPT = N_("Describe the problem in one message; you can attach a photo.")
 
 Handler = Callable[[Update, FerrymanContext, TripPress], Awaitable[None]]
+
+
+async def on_unknown_button(update: Update, context: FerrymanContext) -> None:
+    """A button no handler knows: tampered data, or one left from an older version."""
+    user = update.effective_user
+    log.warning("unrecognised button data from user %s", user.id if user else "?")
+    await refuse(update, context, Refusal.ILLEGAL_STEP, "button")
 
 
 async def on_trip_button(update: Update, context: FerrymanContext) -> None:
@@ -118,3 +127,9 @@ BUTTONS: dict[TripButton, Handler] = {
     TripButton.BACK: _back,
     TripButton.QR_FILE: _qr_file,
 }
+
+
+def register(app: FerrymanApp) -> None:
+    add(app, CallbackQueryHandler(on_trip_button, pattern=r"^trip:"))
+    # Last, in the fallback group: any button that no module's pattern claimed.
+    add(app, CallbackQueryHandler(on_unknown_button), Group.FALLBACK)

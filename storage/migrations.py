@@ -237,6 +237,51 @@ MIGRATIONS: tuple[Migration, ...] = (
             "'crossed', 'returning', 'delivered',",
         ),
     ),
+    Migration(
+        7,
+        "roles, pending input data and stack, repeats, chat overrides",
+        """
+        -- A dialog's own data, and the input it interrupted (resumed when it is done).
+        ALTER TABLE pending_inputs ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+        ALTER TABLE pending_inputs ADD COLUMN resume TEXT;
+        ALTER TABLE admins ADD COLUMN name TEXT NOT NULL DEFAULT '';
+        -- Checkpoint staff added by owners (settings' checkpoint_users count as well).
+        CREATE TABLE checkpoint_staff (
+            telegram_id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL DEFAULT '',
+            added_by INTEGER,
+            added_at TEXT NOT NULL
+        );
+        -- The language each owner, admin and gatekeeper reads (alerts, menus, answers).
+        CREATE TABLE staff_languages (
+            telegram_id INTEGER PRIMARY KEY,
+            language TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- One-time links that make their user an admin or checkpoint staff.
+        CREATE TABLE staff_invitations (
+            token TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'checkpoint')),
+            created_by INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_by INTEGER,
+            used_at TEXT
+        );
+        -- Values the bot learnt at run time that override settings (a migrated group's id).
+        CREATE TABLE setting_overrides (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        -- The last answer each person gave to a pending question: a repeat is not an answer.
+        CREATE TABLE last_answers (
+            telegram_id INTEGER PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

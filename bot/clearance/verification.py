@@ -13,6 +13,7 @@ from datetime import datetime
 
 from bot.clearance.service import ClearanceService
 from bot.clearance.token import Claims, Refusal, looks_like_token
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import Assignment, ClearanceKind, Driver, Place, Vehicle
 from storage.repositories import Repositories
@@ -137,7 +138,7 @@ async def record_verification(
 ) -> None:
     """Every check at the gate goes into the audit trail, passed or refused."""
     await repos.events.append(
-        "clearance_verified" if v.ok else "clearance_refused",
+        EventKind.CLEARANCE_VERIFIED if v.ok else EventKind.CLEARANCE_REFUSED,
         recorded_at=now,
         actor_telegram_id=actor_telegram_id,
         assignment_id=v.assignment.id if v.assignment is not None else None,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 
 
@@ -112,7 +113,7 @@ class Event:
     """One line of the append-only audit trail."""
 
     id: int
-    kind: str
+    kind: EventKind
     actor_telegram_id: int | None
     assignment_id: int | None
     driver_id: int | None

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from bot.clearance import ClearanceService
 from bot.clearance.codes import check_imported
+from bot.domain.events import EventKind
 from bot.domain.models import Assignment, ClearanceKind
 from storage.repositories import Repositories
 
@@ -69,7 +70,7 @@ async def create_assignment(
                 assignment.id, code, ClearanceKind.GENERATED, now
             )
         await repos.events.append(
-            "created",
+            EventKind.CREATED,
             recorded_at=now,
             assignment_id=assignment.id,
             driver_id=new.driver_id,

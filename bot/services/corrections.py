@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, IllegalTransition, Status, next_status
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import BORDER_CROSSED, BORDER_RETURNED, Trip, load_trip
@@ -72,7 +73,7 @@ async def apply_admin_action(
         if withdrawn:
             payload["withdraws"] = list(withdrawn)
         await repos.events.append(
-            action.value,
+            EventKind.of_action(action),
             recorded_at=now,
             actor_telegram_id=admin_telegram_id,
             assignment_id=assignment.id,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.domain.events import EventKind
 from bot.domain.models import Event
 from bot.i18n import N_, Translator
 from bot.services.trips import load_trip
@@ -18,13 +19,13 @@ GROUP_DIGEST = "group"
 MAX_LISTED = 30  # per list; the rest is summed up so a digest stays readable on a phone
 
 COUNTED = (
-    ("send", N_("Dispatched")),
-    ("accept", N_("Accepted")),
-    ("pick_up", N_("Picked up")),
-    ("cross", N_("Crossed")),
-    ("deliver", N_("Delivered")),
-    ("decline", N_("Declined")),
-    ("problem", N_("Problems")),
+    (EventKind.SEND, N_("Dispatched")),
+    (EventKind.ACCEPT, N_("Accepted")),
+    (EventKind.PICK_UP, N_("Picked up")),
+    (EventKind.CROSS, N_("Crossed")),
+    (EventKind.DELIVER, N_("Delivered")),
+    (EventKind.DECLINE, N_("Declined")),
+    (EventKind.PROBLEM, N_("Problems")),
 )
 HEADER = N_("📋 Digest {start} – {end}")
 FLAGGED = N_("⚠️ Delivered {distance} m from {place}: #{number} {vin}, {driver}")
@@ -67,9 +68,9 @@ async def collect(repos: Repositories, name: str = GROUP_DIGEST) -> Digest | Non
     for event in events:
         if event.kind in counted:
             digest.counts[event.kind] += 1
-        if event.kind == "deliver" and event.payload.get("flagged"):
+        if event.kind == EventKind.DELIVER and event.payload.get("flagged"):
             digest.flagged.append(await _details(repos, event))
-        elif event.kind == "decline":
+        elif event.kind == EventKind.DECLINE:
             digest.declined.append(await _details(repos, event))
     return digest
 

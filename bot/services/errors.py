@@ -18,6 +18,10 @@ class Refusal(StrEnum):
     FILE_TOO_LARGE = "file_too_large"
     NOT_AN_IMAGE = "not_an_image"
     NOT_ADMIN = "not_admin"
+    NOT_OWNER = "not_owner"
+    NOT_STAFF = "not_staff"
+    SUSPENDED = "suspended"
+    ALREADY_FILED = "already_filed"
 
 
 class ServiceRefused(Exception):

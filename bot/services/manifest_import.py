@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.clearance import ClearanceService
+from bot.domain.events import EventKind
 from bot.domain.models import ClearanceKind, DriverStatus
 from bot.domain.visa import BorderEvent, BorderEventKind
 from bot.services.manifest import (
@@ -147,7 +148,7 @@ async def store(
         await repos.manifests.insert_trips(trips, now=now, actor=actor, source=source)
         days = tuple(sorted({r.service_date for r in rows}))
         await repos.events.append(
-            "manifest_imported",
+            EventKind.MANIFEST_IMPORTED,
             recorded_at=now,
             actor_telegram_id=actor,
             payload={

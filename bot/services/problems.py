@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.events import EventKind
 from bot.domain.models import Driver
+from bot.domain.pending import InputKind
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import Trip, current_trip, owned_trip, registered_driver
 from storage.repositories import Repositories
 
-PROBLEM = "problem"  # pending input: the next text or photo describes a problem
+PROBLEM = InputKind.PROBLEM  # pending input: the next text or photo describes a problem
 MAX_PROBLEM_TEXT = 1000
 
 
@@ -20,6 +22,8 @@ class ProblemReport:
     trip: Trip | None
     text: str
     photo_file_id: str | None
+    # What the driver was doing before /problem (a delivery checklist), now pending again.
+    resumed: InputKind | None = None
 
 
 async def begin_problem(
@@ -31,12 +35,11 @@ async def begin_problem(
         trip = await current_trip(repos, telegram_id)
     else:
         trip = await owned_trip(repos, telegram_id, assignment_id)
-    pending = await repos.pending.get(telegram_id)
-    # A delivery in progress keeps its place; the problem note is taken from the caption/text.
-    if pending is None or pending.kind != "proof":
-        await repos.pending.set(
-            telegram_id, PROBLEM, None if trip is None else trip.assignment.id, now
-        )
+    # The report is what the driver's next message answers; whatever it interrupts (a delivery
+    # checklist half done) is kept and resumes once the report is in.
+    await repos.pending.set(
+        telegram_id, PROBLEM, None if trip is None else trip.assignment.id, now, interrupt=True
+    )
     return trip
 
 
@@ -64,7 +67,7 @@ async def report_problem(
     text = text.strip()[:MAX_PROBLEM_TEXT]
     async with repos.db.transaction():
         await repos.events.append(
-            PROBLEM,
+            EventKind.PROBLEM,
             recorded_at=now,
             telegram_at=telegram_at,
             actor_telegram_id=telegram_id,
@@ -72,5 +75,7 @@ async def report_problem(
             driver_id=driver.id,
             payload={"text": text, "photo_file_id": photo_file_id},
         )
-        await repos.pending.clear(telegram_id, PROBLEM)
-    return ProblemReport(driver, trip, text, photo_file_id)
+        resumed = await repos.pending.clear(telegram_id, PROBLEM)
+    return ProblemReport(
+        driver, trip, text, photo_file_id, None if resumed is None else resumed.kind
+    )

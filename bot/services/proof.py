@@ -12,9 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.config import DeliverySettings
+from bot.domain.events import EventKind
 from bot.domain.geo import GeofenceVerdict, distance_m, geofence
 from bot.domain.lifecycle import Action, Status, next_status
 from bot.domain.models import ProofKind
+from bot.domain.pending import InputKind
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.trips import Trip, load_trip, owned_trip, registered_driver
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
@@ -22,8 +24,8 @@ from storage.repositories import ConcurrentUpdate, Repositories
 
 log = logging.getLogger(__name__)
 
-PROOF = "proof"  # pending input: collecting the checklist and the location
-LIVE = "live"  # pending input: a live location shared at delivery is still moving
+PROOF = InputKind.PROOF  # pending input: collecting the checklist and the location
+LIVE = InputKind.LIVE  # pending input: a live location shared at delivery is still moving
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +75,7 @@ async def start_delivery(
         async with repos.db.transaction():
             await repos.pending.set(telegram_id, PROOF, assignment_id, now)
             await repos.events.append(
-                "delivery_started",
+                EventKind.DELIVERY_STARTED,
                 recorded_at=now,
                 actor_telegram_id=telegram_id,
                 assignment_id=assignment_id,
@@ -158,7 +160,7 @@ async def add_photo(
             received_at=now,
         )
         await repos.events.append(
-            "proof_photo",
+            EventKind.PROOF_PHOTO,
             recorded_at=now,
             telegram_at=telegram_at,
             actor_telegram_id=telegram_id,
@@ -215,7 +217,7 @@ async def add_location(
             received_at=now,
         )
         await repos.events.append(
-            Action.DELIVER.value,
+            EventKind.of_action(Action.DELIVER),
             recorded_at=now,
             telegram_at=telegram_at,
             actor_telegram_id=telegram_id,

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.domain.events import EventKind
 from bot.domain.models import Driver
 from bot.services.invitations import InvitationProblem, check_invitation
 from storage.repositories import DriverExists, Repositories
@@ -178,7 +179,7 @@ async def _create_driver(
         )
         await repos.registrations.delete(registration.telegram_id)
         await repos.events.append(
-            "driver_registered",
+            EventKind.DRIVER_REGISTERED,
             recorded_at=now,
             actor_telegram_id=registration.telegram_id,
             driver_id=driver.id,

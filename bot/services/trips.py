@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, IllegalTransition, Status, next_status
-from bot.domain.models import Assignment, Driver, Place, Vehicle
+from bot.domain.models import Assignment, Driver, DriverStatus, Place, Vehicle
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.visa import is_in_kazakhstan
 from storage.repositories import ConcurrentUpdate, Repositories
@@ -15,8 +16,8 @@ from storage.repositories import ConcurrentUpdate, Repositories
 log = logging.getLogger(__name__)
 
 DRIVER_ACTIONS = frozenset({Action.ACCEPT, Action.DECLINE, Action.PICK_UP, Action.CROSS})
-BORDER_CROSSED = "border_crossed"
-BORDER_RETURNED = "border_returned"
+BORDER_CROSSED = EventKind.BORDER_CROSSED
+BORDER_RETURNED = EventKind.BORDER_RETURNED
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +46,16 @@ async def load_trip(repos: Repositories, assignment_id: int) -> Trip | None:
 
 
 async def registered_driver(repos: Repositories, telegram_id: int) -> Driver:
+    """The driver behind a Telegram account, if registered and active.
+
+    Every driver action goes through here, so a suspended driver (or one who left) is
+    refused everywhere at once: no QR from /today, no buttons, no proof.
+    """
     driver = await repos.drivers.by_telegram_id(telegram_id)
     if driver is None:
         raise ServiceRefused(Refusal.NOT_REGISTERED)
+    if driver.status is not DriverStatus.ACTIVE:
+        raise ServiceRefused(Refusal.SUSPENDED, driver.status.value)
     return driver
 
 
@@ -98,7 +106,7 @@ async def apply_driver_action(
             # A double tap raced us; the first press won and this one changes nothing.
             raise ServiceRefused(Refusal.STALE, str(assignment_id)) from exc
         await repos.events.append(
-            action.value,
+            EventKind.of_action(action),
             recorded_at=now,
             telegram_at=telegram_at,
             actor_telegram_id=telegram_id,

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.domain.events import EventKind
 from bot.domain.visa import BorderEvent, BorderEventKind, VisaStatus, visa_status
 from storage.repositories import Repositories
 
-_KINDS = {"border_crossed": BorderEventKind.CROSSED, "border_returned": BorderEventKind.RETURNED}
+_KINDS = {
+    EventKind.BORDER_CROSSED: BorderEventKind.CROSSED,
+    EventKind.BORDER_RETURNED: BorderEventKind.RETURNED,
+}
 # An admin's correction of a mistaken "crossed" press (see bot.services.corrections): its
 # payload lists the border events it withdraws. They stay in the table, but do not count.
-_CORRECTION = "correct_crossing"
+_CORRECTION = EventKind.CORRECT_CROSSING
 
 
 async def border_events(repos: Repositories, driver_id: int) -> list[BorderEvent]:

@@ -20,6 +20,7 @@ from storage.repositories.onboarding import InvitationRepository, RegistrationRe
 from storage.repositories.pending import PendingInputRepository
 from storage.repositories.places import PlaceRepository
 from storage.repositories.proofs import ProofRepository
+from storage.repositories.staff import AnswerRepository, OverrideRepository, StaffRepository
 from storage.repositories.vehicles import VehicleRepository
 
 __all__ = ["ConcurrentUpdate", "DriverExists", "Repositories", "VehicleAlreadyAssigned"]
@@ -41,6 +42,9 @@ class Repositories:
     clearance_images: ClearanceImageRepository
     digests: DigestRepository
     manifests: ManifestRepository
+    staff: StaffRepository
+    overrides: OverrideRepository
+    answers: AnswerRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -60,4 +64,7 @@ class Repositories:
             clearance_images=ClearanceImageRepository(db),
             digests=DigestRepository(db, events),
             manifests=ManifestRepository(db),
+            staff=StaffRepository(db),
+            overrides=OverrideRepository(db),
+            answers=AnswerRepository(db),
         )

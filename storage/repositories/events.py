@@ -5,6 +5,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.domain.events import EventKind
 from bot.domain.models import Event
 from storage.codec import dt_from_db, dt_to_db, json_from_db, json_to_db, opt_dt_from_db
 from storage.db import Database
@@ -17,7 +18,7 @@ _COLUMNS = (
 def _event(row: aiosqlite.Row) -> Event:
     return Event(
         id=row["id"],
-        kind=row["kind"],
+        kind=EventKind(row["kind"]),
         actor_telegram_id=row["actor_telegram_id"],
         assignment_id=row["assignment_id"],
         driver_id=row["driver_id"],
@@ -35,7 +36,7 @@ class EventRepository:
 
     async def append(
         self,
-        kind: str,
+        kind: EventKind,
         *,
         recorded_at: datetime,
         actor_telegram_id: int | None = None,
@@ -49,7 +50,7 @@ class EventRepository:
                 "INSERT INTO events (kind, actor_telegram_id, assignment_id, driver_id,"
                 " telegram_at, recorded_at, payload) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    kind,
+                    kind.value,
                     actor_telegram_id,
                     assignment_id,
                     driver_id,
@@ -66,7 +67,7 @@ class EventRepository:
         )
         return [_event(row) for row in rows]
 
-    async def for_driver(self, driver_id: int, kinds: tuple[str, ...] = ()) -> list[Event]:
+    async def for_driver(self, driver_id: int, kinds: tuple[EventKind, ...] = ()) -> list[Event]:
         query = f"SELECT {_COLUMNS} FROM events WHERE driver_id = ?"
         params: list[object] = [driver_id]
         if kinds:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import Driver, ProofKind
 from bot.state import AppState, FerrymanApp
@@ -100,9 +101,9 @@ async def test_me_over_the_limit_shows_the_real_last_day_and_the_days_over(setup
     driver = await _driver(state, pan, "en")
     # 85 days in Kazakhstan this winter, then back in since 3 March; today is 10 March.
     history = [
-        ("border_crossed", datetime(2024, 11, 20, 4, tzinfo=UTC)),
-        ("border_returned", datetime(2025, 2, 12, 10, tzinfo=UTC)),
-        ("border_crossed", datetime(2025, 3, 3, 4, tzinfo=UTC)),
+        (EventKind.BORDER_CROSSED, datetime(2024, 11, 20, 4, tzinfo=UTC)),
+        (EventKind.BORDER_RETURNED, datetime(2025, 2, 12, 10, tzinfo=UTC)),
+        (EventKind.BORDER_CROSSED, datetime(2025, 3, 3, 4, tzinfo=UTC)),
     ]
     for kind, at in history:
         await state.repos.events.append(kind, recorded_at=at, driver_id=driver.id)

@@ -4,6 +4,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clearance import ClearanceService
+from bot.domain.events import EventKind
 from bot.i18n import Translator
 from bot.services.digest import GROUP_DIGEST, MAX_LISTED, MESSAGE_LIMIT, collect, render
 from storage.repositories import Repositories
@@ -18,11 +19,11 @@ async def test_digest_counts_lists_and_moves_its_cursor(
     driver = await add_driver(repos, 1)
     trip = await add_trip(repos, clearance, driver)
     for kind, payload in (
-        ("send", {}),
-        ("decline", {}),
-        ("deliver", {"flagged": True, "distance_m": 12045}),
-        ("problem", {"text": "x"}),
-        ("proof_photo", {}),  # not counted
+        (EventKind.SEND, {}),
+        (EventKind.DECLINE, {}),
+        (EventKind.DELIVER, {"flagged": True, "distance_m": 12045}),
+        (EventKind.PROBLEM, {"text": "x"}),
+        (EventKind.PROOF_PHOTO, {}),  # not counted
     ):
         await repos.events.append(
             kind, recorded_at=NOW, assignment_id=trip.assignment.id, payload=payload
@@ -36,7 +37,7 @@ async def test_digest_counts_lists_and_moves_its_cursor(
     assert "(UTC+8)" in text
     await repos.digests.advance(GROUP_DIGEST, digest.last_event_id, NOW)
     assert await collect(repos) is None
-    await repos.events.append("accept", recorded_at=NOW + timedelta(minutes=5))
+    await repos.events.append(EventKind.ACCEPT, recorded_at=NOW + timedelta(minutes=5))
     later = await collect(repos)
     assert later is not None and dict(later.counts) == {"accept": 1}
 
@@ -48,7 +49,7 @@ async def test_a_busy_day_is_summed_up_and_split_into_telegram_sized_messages(
     trip = await add_trip(repos, clearance, driver)
     for _ in range(MAX_LISTED + 15):
         await repos.events.append(
-            "deliver",
+            EventKind.DELIVER,
             recorded_at=NOW,
             assignment_id=trip.assignment.id,
             payload={"flagged": True, "distance_m": 5000},

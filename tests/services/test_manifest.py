@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.clearance import ClearanceService
+from bot.domain.events import EventKind
 from bot.domain.models import ClearanceKind
 from bot.domain.visa import BorderEvent, BorderEventKind
 from bot.services.manifest import (
@@ -148,7 +149,8 @@ async def test_a_good_file_is_previewed_then_stored_in_one_go(
     assert third.pickup_at == datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 07:00 UTC+5
     assert third.deliver_by == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
     events = [e.kind for e in await repos.events.all()]
-    assert events.count("created") == 3 and events.count("manifest_imported") == 1
+    assert events.count(EventKind.CREATED) == 3
+    assert events.count(EventKind.MANIFEST_IMPORTED) == 1
     # The same file again: every row is now booked, so nothing more is stored.
     again = await check(repos, to_csv(rows).encode())
     assert len(again.problems) == 3 and not again.ok

@@ -6,6 +6,7 @@ import pytest
 
 from bot.clearance import ClearanceService
 from bot.clearance.codes import InvalidImportedCode
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, Status
 from bot.domain.models import Assignment, ClearanceKind, Driver
 from bot.services import trips
@@ -64,7 +65,7 @@ async def test_repeated_or_out_of_order_presses_change_nothing(
     stored = await repos.assignments.get(sent.id)
     assert stored is not None and stored.status is Status.ACCEPTED
     kinds = [e.kind for e in await repos.events.for_assignment(sent.id)]
-    assert kinds.count("accept") == 1
+    assert kinds.count(EventKind.ACCEPT) == 1
 
 
 async def test_another_drivers_assignment_is_refused(

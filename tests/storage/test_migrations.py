@@ -105,7 +105,9 @@ async def test_reopening_a_database_keeps_its_data(tmp_path: Path) -> None:
     path = tmp_path / "ferryman.sqlite3"
     first = await Database.open(path)
     try:
-        await first.conn.execute("INSERT INTO admins VALUES (42, 1, ?)", (NOW,))
+        await first.conn.execute(
+            "INSERT INTO admins (telegram_id, added_by, added_at) VALUES (42, 1, ?)", (NOW,)
+        )
     finally:
         await first.close()
     second = await Database.open(path)
@@ -118,7 +120,9 @@ async def test_reopening_a_database_keeps_its_data(tmp_path: Path) -> None:
 
 async def test_partly_migrated_database_is_brought_up_to_date(raw: aiosqlite.Connection) -> None:
     assert await migrate(raw, MIGRATIONS[:1]) == [1]
-    await raw.execute("INSERT INTO admins VALUES (42, 1, ?)", (NOW,))
+    await raw.execute(
+        "INSERT INTO admins (telegram_id, added_by, added_at) VALUES (42, 1, ?)", (NOW,)
+    )
     assert await migrate(raw) == list(range(2, LATEST_VERSION + 1))
     assert await scalar(raw, "SELECT COUNT(*) FROM admins") == 1
 
@@ -158,7 +162,8 @@ async def test_failing_migration_leaves_nothing_half_applied(db: Database) -> No
         """
         CREATE TABLE half_done (x INTEGER);
         ALTER TABLE drivers ADD COLUMN nickname TEXT;
-        INSERT INTO admins VALUES (7, 1, '2024-06-01T00:00:00+00:00');
+        INSERT INTO admins (telegram_id, added_by, added_at)
+            VALUES (7, 1, '2024-06-01T00:00:00+00:00');
         INSERT INTO no_such_table VALUES (1);
         """,
     )
@@ -171,7 +176,9 @@ async def test_failing_migration_leaves_nothing_half_applied(db: Database) -> No
     assert not db.conn.in_transaction
     # The connection is still usable for ordinary writes ...
     async with db.transaction() as conn:
-        await conn.execute("INSERT INTO admins VALUES (8, 1, ?)", (NOW,))
+        await conn.execute(
+            "INSERT INTO admins (telegram_id, added_by, added_at) VALUES (8, 1, ?)", (NOW,)
+        )
     assert await scalar(db.conn, "SELECT COUNT(*) FROM admins") == 1
     # ... and the fixed migration applies cleanly afterwards.
     fixed = Migration(LATEST_VERSION + 1, "fixed", "CREATE TABLE half_done (x INTEGER);")
@@ -241,7 +248,9 @@ async def test_open_creates_missing_folders(tmp_path: Path) -> None:
 async def test_transaction_rolls_back_on_error(db: Database) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         async with db.transaction() as conn:
-            await conn.execute("INSERT INTO admins VALUES (1, 1, ?)", (NOW,))
+            await conn.execute(
+                "INSERT INTO admins (telegram_id, added_by, added_at) VALUES (1, 1, ?)", (NOW,)
+            )
             raise RuntimeError("boom")
     assert await scalar(db.conn, "SELECT COUNT(*) FROM admins") == 0
     assert not db.conn.in_transaction
@@ -250,9 +259,13 @@ async def test_transaction_rolls_back_on_error(db: Database) -> None:
 async def test_nested_transactions_join_the_outer_one(db: Database) -> None:
     with pytest.raises(RuntimeError):
         async with db.transaction() as outer:
-            await outer.execute("INSERT INTO admins VALUES (1, 1, ?)", (NOW,))
+            await outer.execute(
+                "INSERT INTO admins (telegram_id, added_by, added_at) VALUES (1, 1, ?)", (NOW,)
+            )
             async with db.transaction() as inner:
-                await inner.execute("INSERT INTO admins VALUES (2, 1, ?)", (NOW,))
+                await inner.execute(
+                    "INSERT INTO admins (telegram_id, added_by, added_at) VALUES (2, 1, ?)", (NOW,)
+                )
             raise RuntimeError("after the inner block")
     assert await scalar(db.conn, "SELECT COUNT(*) FROM admins") == 0
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.config import PlaceSettings, load_settings
+from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import (
     Assignment,
@@ -498,7 +499,7 @@ async def test_events_round_trip(repos: Repositories) -> None:
     telegram_at = NOW - timedelta(seconds=3)
     payload = {"note": "轮胎漏气", "photos": [1, 2], "nested": {"ok": True}}
     await repos.events.append(
-        "problem",
+        EventKind.PROBLEM,
         recorded_at=NOW,
         actor_telegram_id=1,
         assignment_id=a.id,
@@ -506,8 +507,8 @@ async def test_events_round_trip(repos: Repositories) -> None:
         telegram_at=telegram_at,
         payload=payload,
     )
-    await repos.events.append("crossed", recorded_at=NOW, driver_id=driver.id)
-    await repos.events.append("config_reloaded", recorded_at=NOW)
+    await repos.events.append(EventKind.CROSS, recorded_at=NOW, driver_id=driver.id)
+    await repos.events.append(EventKind.QR_SHEET_PRINTED, recorded_at=NOW)
 
     for_assignment = await repos.events.for_assignment(a.id)
     assert len(for_assignment) == 1
@@ -525,20 +526,21 @@ async def test_events_round_trip(repos: Repositories) -> None:
     assert_utc(event.telegram_at)
     assert_utc(event.recorded_at)
 
-    assert [e.kind for e in await repos.events.for_driver(driver.id)] == ["problem", "crossed"]
-    assert [e.kind for e in await repos.events.for_driver(driver.id, ("crossed",))] == ["crossed"]
+    assert [e.kind for e in await repos.events.for_driver(driver.id)] == ["problem", "cross"]
+    only_crossings = await repos.events.for_driver(driver.id, (EventKind.CROSS,))
+    assert [e.kind for e in only_crossings] == ["cross"]
     everything = await repos.events.all()
-    assert [e.kind for e in everything] == ["problem", "crossed", "config_reloaded"]
+    assert [e.kind for e in everything] == ["problem", "cross", "qr_sheet_printed"]
     assert everything[2].telegram_at is None
     assert everything[2].payload == {}
 
 
 async def test_events_cannot_be_rewritten(repos: Repositories) -> None:
-    await repos.events.append("dispatched", recorded_at=NOW)
+    await repos.events.append(EventKind.SEND, recorded_at=NOW)
     with pytest.raises(sqlite3.IntegrityError):
         async with repos.db.transaction() as conn:
             await conn.execute("UPDATE events SET kind = 'nothing happened'")
-    assert [e.kind for e in await repos.events.all()] == ["dispatched"]
+    assert [e.kind for e in await repos.events.all()] == ["send"]
 
 
 # --- admins -------------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""Event kinds: the names of the facts in the append-only events table.
+
+One enum for the writers (services), the readers (digest, board, export) and the tests, so a
+renamed or mistyped kind is a type error instead of an event nobody ever counts. The values
+are what the table stores: never change one, add a new member instead.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.lifecycle import Action
+
+
+class EventKind(StrEnum):
+    # An assignment's lifecycle: the values are those of lifecycle.Action.
+    CREATED = "created"
+    MANIFEST_IMPORTED = "manifest_imported"
+    SEND = "send"
+    RESENT = "resent"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    PICK_UP = "pick_up"
+    CROSS = "cross"
+    DELIVER = "deliver"
+    CANCEL = "cancel"
+    REASSIGN = "reassign"
+    RETURN_TO_YARD = "return_to_yard"
+    CORRECT_CROSSING = "correct_crossing"
+    # Delivery proof and problems.
+    DELIVERY_STARTED = "delivery_started"
+    PROOF_PHOTO = "proof_photo"
+    PROBLEM = "problem"
+    # The border, for the visa-free count.
+    BORDER_CROSSED = "border_crossed"
+    BORDER_RETURNED = "border_returned"
+    # People.
+    DRIVER_REGISTERED = "driver_registered"
+    INVITATION_CREATED = "invitation_created"
+    STAFF_INVITED = "staff_invited"
+    ADMIN_ADDED = "admin_added"
+    ADMIN_REMOVED = "admin_removed"
+    CHECKPOINT_ADDED = "checkpoint_added"
+    CHECKPOINT_REMOVED = "checkpoint_removed"
+    LANGUAGE_SET = "language_set"
+    # The gate and the paperwork.
+    CLEARANCE_VERIFIED = "clearance_verified"
+    CLEARANCE_REFUSED = "clearance_refused"
+    QR_SHEET_PRINTED = "qr_sheet_printed"
+    # Chats the bot is in.
+    GROUP_LEFT = "group_left"
+    GROUP_MIGRATED = "group_migrated"
+
+    @classmethod
+    def of_action(cls, action: Action) -> EventKind:
+        """The event that records a lifecycle action (same name, by construction)."""
+        return cls(action.value)

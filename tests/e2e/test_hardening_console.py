@@ -1,0 +1,92 @@
+"""Defects found by hostile testing, as a driver would meet them (regression tests)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.domain.events import EventKind
+from bot.domain.lifecycle import Status
+from bot.domain.models import Driver, DriverStatus
+from bot.state import AppState, FerrymanApp
+from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator, sample_image
+from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
+
+VIN = "LGXCE4CB7R0000001"
+
+
+async def _driver(state: AppState, user: EmulatedUser) -> Driver:
+    return await state.repos.drivers.add(
+        name=user.name,
+        now=FIXED_NOW,
+        telegram_id=user.id,
+        phone="+8613800000001",
+        passport_number="E12345678",
+        passport_expiry=date(2030, 8, 1),
+        language="en",
+    )
+
+
+@pytest.fixture
+async def setup(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> tuple[FerrymanApp, EmulatedUser, EmulatedUser, EmulatedGroup]:
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    group = emulator.group("Dispatch", members=[owner])
+    app = await start_ferryman(owners=(owner.id,), group_chat_id=group.id)
+    pan = emulator.user("Pan Guangde", lang="en", started=True)
+    return app, owner, pan, group
+
+
+async def _press(user: EmulatedUser, message: ChatMessage, index: int = 0) -> None:
+    await tap(user, message, message.buttons[index])
+
+
+async def test_problem_mid_delivery_is_reported_and_the_checklist_resumes(setup: Any) -> None:
+    app, owner, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan)
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    for _ in range(4):  # accept, picked up, crossed, delivered
+        await _press(pan, photo)
+    assert "Photo 1 of 3" in ((await pan.next_message()).text or "")
+    await pan.send_photo(sample_image(640, 480, color="#102030"))
+    assert "Photo 2 of 3" in ((await pan.next_message()).text or "")
+
+    await pan.send("/problem")
+    assert "Describe the problem" in ((await pan.next_message()).text or "")
+    await pan.send("The lot gate is locked")
+    assert "Thank you" in ((await pan.next_message()).text or "")
+    # The checklist goes on where it stopped.
+    assert "Photo 2 of 3" in ((await pan.next_message()).text or "")
+    assert "The lot gate is locked" in ((await owner.next_message()).text or "")
+    problems = [
+        e for e in await state.repos.events.for_driver(driver.id) if e.kind is EventKind.PROBLEM
+    ]
+    assert [p.payload["text"] for p in problems] == ["The lot gate is locked"]
+
+    await pan.send_photo(sample_image(640, 480, color="#203040"))
+    assert "Photo 3 of 3" in ((await pan.next_message()).text or "")
+
+
+async def test_suspended_driver_gets_no_qr_and_cannot_press_buttons(setup: Any) -> None:
+    app, _, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan)
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    await state.repos.drivers.set_status(driver.id, DriverStatus.SUSPENDED)
+
+    await pan.send("/today")
+    reply = await pan.next_message()
+    assert "suspended" in (reply.text or "") and not reply.photo
+    answer = await pan.press(photo, photo.buttons[0])  # accept
+    assert "suspended" in str(await answer.answer())
+    stored = await state.repos.assignments.get(assignment.id)
+    assert stored is not None and stored.status is Status.SENT
