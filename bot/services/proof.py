@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import logging
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from PIL import Image
 
 from bot.config import DeliverySettings
 from bot.domain.events import EventKind
@@ -103,6 +107,19 @@ async def expected_proof(
     return await _progress(repos, await _proof_trip(repos, telegram_id), delivery.photo_checklist)
 
 
+def is_decodable_image(data: bytes) -> bool:
+    """True if Pillow can decode the whole picture; a PDF or a zip renamed to .jpg, or a
+    truncated file, is not proof of anything. Decompression bombs are refused by Pillow."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Warning):
+        return False
+    return True
+
+
 def _archive(media_dir: Path, data: bytes) -> tuple[str, str]:
     digest = hashlib.sha256(data).hexdigest()
     relative = Path(digest[:2]) / f"{digest}.jpg"
@@ -142,6 +159,9 @@ async def add_photo(
     trip = await _proof_trip(repos, telegram_id)
     if len(data) > DOWNLOAD_LIMIT_BYTES:
         raise ServiceRefused(Refusal.FILE_TOO_LARGE)
+    # Decoding a phone photo is CPU work: off the event loop, like the archive write.
+    if not await asyncio.to_thread(is_decodable_image, data):
+        raise ServiceRefused(Refusal.NOT_AN_IMAGE)
     digest, relative = await asyncio.to_thread(_archive, media_dir, data)
     # Album photos arrive concurrently: pick the item and insert under one write lock.
     async with repos.db.transaction():

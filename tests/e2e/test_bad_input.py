@@ -168,6 +168,18 @@ async def test_forwarded_proof_is_refused(day: Day) -> None:
     assert stored is not None and stored.status is Status.CROSSED
 
 
+async def test_a_pdf_renamed_jpg_is_not_proof(day: Day) -> None:
+    state, pan = day.state, day.pan
+    for _ in range(4):  # accept, picked up, crossed, delivered
+        await tap(pan, day.pan_photo, day.pan_photo.buttons[0])
+    await pan.next_message()  # photo 1 of 3
+    before = await snapshot(state)
+    pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+    await pan.send_document(pdf, "IMG_0001.jpg", mime_type="image/jpeg")
+    assert "请发送照片" in ((await pan.next_message()).text or "")
+    assert await snapshot(state) == before
+
+
 async def test_unknown_command_and_plain_text(day: Day) -> None:
     before = await snapshot(day.state)
     await day.pan.send("/launch_rockets")

@@ -14,6 +14,7 @@ from bot.domain.lifecycle import Action, Status
 from bot.domain.models import ProofKind
 from bot.services import proof, trips
 from bot.services.errors import Refusal, ServiceRefused
+from botapi_emulator import sample_image
 from storage.repositories import Repositories
 from tests.services.helpers import NOW, add_driver, add_trip
 
@@ -30,6 +31,11 @@ async def _crossed(repos: Repositories, clearance: ClearanceService) -> int:
             repos, 1, trip.assignment.id, action, now=NOW, telegram_at=NOW
         )
     return trip.assignment.id
+
+
+def _image(n: int) -> bytes:
+    """A small real JPEG, different for each n (proof photos must decode as images)."""
+    return sample_image(16, 16, color=f"#{n:02x}{n:02x}{n:02x}")
 
 
 async def _photo(
@@ -74,7 +80,7 @@ async def test_checklist_photos_then_location_delivers_inside_the_fence(
     assert step.next_item == "vin_plate"
     items = []
     for n in range(3):
-        item, step = await _photo(repos, settings, f"photo {n}".encode(), n)
+        item, step = await _photo(repos, settings, _image(n), n)
         items.append(item)
     assert items == ["vin_plate", "dashboard", "car_at_lot"]
     assert step.wants_location
@@ -84,10 +90,10 @@ async def test_checklist_photos_then_location_delivers_inside_the_fence(
     assert stored is not None and stored.status is Status.DELIVERED
     proofs = await repos.proofs.for_assignment(assignment_id)
     photos = [p for p in proofs if p.kind is ProofKind.PHOTO]
-    digest = hashlib.sha256(b"photo 0").hexdigest()
+    digest = hashlib.sha256(_image(0)).hexdigest()
     assert photos[0].sha256 == digest
     archived = settings.storage.media_dir / Path(str(photos[0].media_path))
-    assert archived.read_bytes() == b"photo 0"
+    assert archived.read_bytes() == _image(0)
     location = next(p for p in proofs if p.kind is ProofKind.LOCATION)
     assert location.horizontal_accuracy == 8.0 and not location.flagged
     assert await repos.pending.get(1) is None
@@ -99,7 +105,7 @@ async def test_twelve_km_away_is_delivered_but_flagged(
     assignment_id = await _crossed(repos, clearance)
     await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
     for n in range(3):
-        await _photo(repos, settings, bytes([n]) * 10, n)
+        await _photo(repos, settings, _image(n), n)
     delivery = await _location(repos, settings, TWELVE_KM_EAST)
     assert delivery.verdict.flagged
     assert 11_500 < delivery.verdict.distance_m < 12_500
@@ -114,7 +120,7 @@ async def test_an_album_fills_the_checklist_in_order(
 ) -> None:
     assignment_id = await _crossed(repos, clearance)
     await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
-    results = await asyncio.gather(*(_photo(repos, settings, bytes([n]) * 5, n) for n in range(4)))
+    results = await asyncio.gather(*(_photo(repos, settings, _image(n), n) for n in range(4)))
     items = sorted(item for item, _ in results if item)
     assert items == ["car_at_lot", "dashboard", "vin_plate"]
     proofs = await repos.proofs.for_assignment(assignment_id)
@@ -141,7 +147,7 @@ async def test_forwarded_photo_or_location_is_not_proof(
         )
     assert refused.value.reason is Refusal.FORWARDED
     for n in range(3):
-        await _photo(repos, settings, bytes([n]), n)
+        await _photo(repos, settings, _image(n), n)
     with pytest.raises(ServiceRefused):
         await _location(repos, settings, ZHARKENT, forwarded=True)
     stored = await repos.assignments.get(assignment_id)
@@ -166,7 +172,7 @@ async def test_photo_without_a_delivery_in_progress_is_refused(
 ) -> None:
     await _crossed(repos, clearance)
     with pytest.raises(ServiceRefused) as refused:
-        await _photo(repos, settings, b"holiday snap")
+        await _photo(repos, settings, _image(9))
     assert refused.value.reason is Refusal.NO_DELIVERY_IN_PROGRESS
     assert not list(settings.storage.media_dir.glob("**/*.jpg"))
 
@@ -177,7 +183,7 @@ async def test_live_location_is_tracked_after_delivery(
     assignment_id = await _crossed(repos, clearance)
     await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
     for n in range(3):
-        await _photo(repos, settings, bytes([n]), n)
+        await _photo(repos, settings, _image(n), n)
     await _location(repos, settings, ZHARKENT, live=True)
     moved = await proof.track_live_location(
         repos,
@@ -213,3 +219,19 @@ def test_the_same_photo_archived_by_concurrent_handlers_is_stored_once_without_e
         stored = [p for p in media.rglob("*") if p.is_file()]
         assert [p.relative_to(media).as_posix() for p in stored] == [results[0][1]]
         assert stored[0].read_bytes() == data
+
+
+async def test_a_pdf_renamed_jpg_is_not_proof(
+    repos: Repositories, clearance: ClearanceService, settings: Settings
+) -> None:
+    assignment_id = await _crossed(repos, clearance)
+    await proof.start_delivery(repos, settings.delivery, 1, assignment_id, NOW)
+    pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    truncated = _image(1)[:200]
+    for data in (pdf, truncated):
+        with pytest.raises(ServiceRefused) as refused:
+            await _photo(repos, settings, data)
+        assert refused.value.reason is Refusal.NOT_AN_IMAGE
+    assert not [p for p in settings.storage.media_dir.rglob("*") if p.is_file()]
+    item, _ = await _photo(repos, settings, _image(2))
+    assert item == settings.delivery.photo_checklist[0]
