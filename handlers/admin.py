@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.domain.names import NAME_MAX, NameProblem
 from bot.i18n import N_
-from bot.services.invitations import create_invitation, deep_link
+from bot.services.invitations import create_invitation, deep_link, split_invite_args
 from bot.state import FerrymanApp, FerrymanContext
 from bot.timefmt import format_time
 from handlers.common import log
@@ -18,6 +19,12 @@ INVITATION = N_(
     "{until}.\n{link}"
 )
 NO_NAME = N_("a new driver")
+NAME_TOO_LONG = N_(
+    "A name can have at most {limit} characters; this one has {length}. Send /invite again "
+    "with the driver's name as in the passport."
+)
+INVITED_PHONE = N_("Only the driver with the phone number {phone} can register with it.")
+NOT_A_NAME = N_("That is not a name: it needs letters. Example: /invite Wang Wei")
 
 
 @admin_only
@@ -27,8 +34,18 @@ async def on_invite(update: Update, context: FerrymanContext) -> None:
         return
     state = context.state
     language = context.caller.language
-    name = " ".join(context.args or []).strip()
-    invitation = await create_invitation(state.repos.invitations, user.id, name, state.clock.now())
+    name, phone = split_invite_args(context.args or [])
+    try:
+        invitation = await create_invitation(
+            state.repos.invitations, user.id, name, state.clock.now(), phone
+        )
+    except NameProblem as problem:
+        text = NAME_TOO_LONG if problem.too_long else NOT_A_NAME
+        await message.reply_text(
+            state.translator.get(language, text, limit=NAME_MAX, length=problem.length)
+        )
+        return
+    name = invitation.name
     log.info("admin %s created an invitation", user.id)
     await message.reply_text(
         state.translator.get(
@@ -37,6 +54,11 @@ async def on_invite(update: Update, context: FerrymanContext) -> None:
             name=name or state.translator.get(language, NO_NAME),
             until=format_time(invitation.expires_at, state.settings.company.timezone),
             link=deep_link(context.bot.username, invitation.token),
+        )
+        + (
+            "\n" + state.translator.get(language, INVITED_PHONE, phone=invitation.phone)
+            if invitation.phone
+            else ""
         )
     )
 

@@ -131,7 +131,8 @@ async def on_language(update: Update, context: FerrymanContext) -> None:
 
 ADMIN_HELP = N_(
     "Admin commands:\n"
-    "/invite NAME – a one-time registration link for a new driver\n"
+    "/invite NAME [PHONE] – a one-time registration link for a new driver (with a phone "
+    "number, only that number can use it)\n"
     "/verify CODE – check a clearance code (or send a photo of the QR captioned /verify)\n"
     "/qrsheet [YYYY-MM-DD] – the day's QR codes as a printable PDF\n"
     "/correct NUMBER [reason] – undo a border crossing pressed by mistake\n"

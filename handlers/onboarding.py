@@ -41,6 +41,10 @@ START_ANSWERS = {
         "This invitation link has expired (links are valid for 7 days). "
         "Ask your dispatcher for a new one."
     ),
+    StartOutcome.CLAIMED_TOKEN: N_(
+        "This invitation link was opened by someone else first; each link is for one driver. "
+        "Ask your dispatcher for your own link."
+    ),
     StartOutcome.ALREADY_REGISTERED: N_(
         "You are already registered, {name}. /today shows your assignment, /help the commands."
     ),
@@ -58,7 +62,13 @@ PROBLEMS = {
     InputProblem.CONTACT_NOT_OWN: N_(
         "Please share your own phone number with the button below, not someone else's contact."
     ),
-    InputProblem.NAME_INVALID: N_("Please send your full name (2 to 64 characters)."),
+    InputProblem.PHONE_NOT_INVITED: N_(
+        "This invitation is for another phone number. Share your own number with the button "
+        "below; if your number has changed, ask your dispatcher for a new link."
+    ),
+    InputProblem.NAME_INVALID: N_(
+        "Please send your full name in letters, as in your passport (2 to 64 characters)."
+    ),
     InputProblem.PASSPORT_INVALID: N_(
         "That does not look like a passport number (5 to 20 letters and digits)."
     ),
@@ -96,7 +106,17 @@ async def _prompt(update: Update, context: FerrymanContext, result: StepResult) 
     state = context.state
     tr = state.translator
     registration = result.registration
-    if message is None or registration is None:
+    if message is None:
+        return
+    if result.ended is not None:
+        # The invitation stopped holding mid-way (expired, or someone else used it): say so
+        # at whatever step this person is, and take the phone button away.
+        language = await user_language(state, update.effective_user)
+        await message.reply_text(
+            tr.get(language, START_ANSWERS[result.ended]), reply_markup=ReplyKeyboardRemove()
+        )
+        return
+    if registration is None:
         return
     language = str(registration.data.get("language", state.settings.company.default_language))
     if result.problem is not None:
@@ -210,7 +230,9 @@ async def on_registration_text(update: Update, context: FerrymanContext) -> bool
     if registration is None:
         return False
     if registration.step in (Step.LANGUAGE, Step.PHONE):
-        await _prompt(update, context, StepResult(registration, InputProblem.WRONG_INPUT))
+        await _prompt(
+            update, context, await reg.wrong_input(state.repos, registration, state.clock.now())
+        )
         return True
     result = await reg.give_text(state.repos, registration, message.text, state.clock.now())
     if result.driver is None:

@@ -282,6 +282,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        8,
+        "invitations tied to their invitee",
+        """
+        -- The phone number given at /invite, if any: the contact shared must match it.
+        ALTER TABLE invitations ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+        -- The first person to open the link; a link is one person's from then on.
+        ALTER TABLE invitations ADD COLUMN claimed_by INTEGER;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

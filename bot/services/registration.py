@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.domain.events import EventKind
 from bot.domain.models import Driver
-from bot.services.invitations import InvitationProblem, check_invitation
+from bot.domain.names import NameProblem, clean_name
+from bot.services.invitations import InvitationProblem, check_invitation, phones_match
 from storage.repositories import DriverExists, Repositories
 from storage.repositories.onboarding import Registration
 
@@ -25,6 +26,7 @@ class Step(StrEnum):
 
 class InputProblem(StrEnum):
     CONTACT_NOT_OWN = "contact_not_own"
+    PHONE_NOT_INVITED = "phone_not_invited"  # the invitation names another number
     NAME_INVALID = "name_invalid"
     PASSPORT_INVALID = "passport_invalid"
     DATE_INVALID = "date_invalid"
@@ -40,6 +42,7 @@ class StartOutcome(StrEnum):
     UNKNOWN_TOKEN = "unknown_token"
     USED_TOKEN = "used_token"
     EXPIRED_TOKEN = "expired_token"
+    CLAIMED_TOKEN = "claimed_token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,9 @@ class StepResult:
     registration: Registration | None
     problem: InputProblem | None = None
     driver: Driver | None = None
+    # Registration is over because the invitation no longer holds for this person (expired,
+    # or used by someone else): the answer is the one /start gives for such a link.
+    ended: StartOutcome | None = None
 
 
 _PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
@@ -56,6 +62,7 @@ _PROBLEMS = {
     InvitationProblem.UNKNOWN: StartOutcome.UNKNOWN_TOKEN,
     InvitationProblem.USED: StartOutcome.USED_TOKEN,
     InvitationProblem.EXPIRED: StartOutcome.EXPIRED_TOKEN,
+    InvitationProblem.CLAIMED: StartOutcome.CLAIMED_TOKEN,
 }
 
 
@@ -67,6 +74,9 @@ async def start(
     existing = await repos.registrations.get(telegram_id)
     if not token:
         if existing is not None:
+            ended = await _ended(repos, existing, now)
+            if ended is not None and ended.ended is not None:
+                return ended.ended, None
             return StartOutcome.RESUMED, existing
         return StartOutcome.NO_TOKEN, None
     check = await check_invitation(repos.invitations, token, now, telegram_id)
@@ -75,15 +85,43 @@ async def start(
     if existing is not None and existing.invitation_token == token:
         return StartOutcome.RESUMED, existing
     assert check.invitation is not None
+    # The first person to open a link makes it theirs: a forwarded link is useless to others.
+    if not await repos.invitations.claim(token, telegram_id):
+        return StartOutcome.CLAIMED_TOKEN, None
     data: dict[str, Any] = {"language": language, "invited_name": check.invitation.name}
     registration = await repos.registrations.save(telegram_id, token, Step.LANGUAGE, data, now)
     return StartOutcome.BEGUN, registration
+
+
+async def _ended(
+    repos: Repositories, registration: Registration, now: datetime
+) -> StepResult | None:
+    """A registration whose invitation has since expired or gone to someone else is over:
+    starting before the deadline does not let anyone finish after it."""
+    check = await check_invitation(
+        repos.invitations, registration.invitation_token, now, registration.telegram_id
+    )
+    if check.problem is None:
+        return None
+    await repos.registrations.delete(registration.telegram_id)
+    return StepResult(None, ended=_PROBLEMS[check.problem])
+
+
+async def wrong_input(
+    repos: Repositories, registration: Registration, now: datetime
+) -> StepResult:
+    """An answer of the wrong kind for the step: ask again, unless the invitation is over."""
+    if (ended := await _ended(repos, registration, now)) is not None:
+        return ended
+    return StepResult(registration, InputProblem.WRONG_INPUT)
 
 
 async def choose_language(
     repos: Repositories, registration: Registration, language: str, now: datetime
 ) -> StepResult:
     """At the language step this moves on to the phone; later it only changes the language."""
+    if (ended := await _ended(repos, registration, now)) is not None:
+        return ended
     data = {**registration.data, "language": language}
     step = Step.PHONE if registration.step == Step.LANGUAGE else Step(registration.step)
     saved = await repos.registrations.save(
@@ -99,11 +137,16 @@ async def give_phone(
     phone: str,
     now: datetime,
 ) -> StepResult:
+    if (ended := await _ended(repos, registration, now)) is not None:
+        return ended
     if registration.step != Step.PHONE:
         return StepResult(registration, InputProblem.WRONG_INPUT)
     # A shared contact card of someone else carries their user id (or none at all).
     if contact_user_id != registration.telegram_id:
         return StepResult(registration, InputProblem.CONTACT_NOT_OWN)
+    invitation = await repos.invitations.get(registration.invitation_token)
+    if invitation is not None and invitation.phone and not phones_match(invitation.phone, phone):
+        return StepResult(registration, InputProblem.PHONE_NOT_INVITED)
     normalized = phone if phone.startswith("+") else f"+{phone}"
     data = {**registration.data, "phone": normalized}
     saved = await repos.registrations.save(
@@ -115,13 +158,19 @@ async def give_phone(
 async def give_text(
     repos: Repositories, registration: Registration, text: str, now: datetime
 ) -> StepResult:
+    if (ended := await _ended(repos, registration, now)) is not None:
+        return ended
     text = text.strip()
     step = Step(registration.step)
     data = dict(registration.data)
     if step is Step.NAME:
-        if not 2 <= len(text) <= 64 or text.startswith("/"):
+        try:
+            name = clean_name(text)
+        except NameProblem:
             return StepResult(registration, InputProblem.NAME_INVALID)
-        data["name"] = text
+        if name.startswith("/"):
+            return StepResult(registration, InputProblem.NAME_INVALID)
+        data["name"] = name
         next_step = Step.PASSPORT_NUMBER
     elif step is Step.PASSPORT_NUMBER:
         number = re.sub(r"\s", "", text).upper()
@@ -161,13 +210,17 @@ async def _create_driver(
     repos: Repositories, registration: Registration, data: dict[str, Any], now: datetime
 ) -> StepResult:
     async with repos.db.transaction():
+        # Checked again under the write lock: the last step is where a late or second
+        # person would otherwise slip through.
+        if (ended := await _ended(repos, registration, now)) is not None:
+            return ended
         if not await repos.invitations.mark_used(
             registration.invitation_token, registration.telegram_id, now
         ):
             invitation = await repos.invitations.get(registration.invitation_token)
             if invitation is None or invitation.used_by != registration.telegram_id:
                 await repos.registrations.delete(registration.telegram_id)
-                return StepResult(None, InputProblem.WRONG_INPUT)
+                return StepResult(None, ended=StartOutcome.USED_TOKEN)
         driver = await repos.drivers.add(
             name=str(data["name"]),
             now=now,

@@ -17,6 +17,10 @@ class Invitation:
     expires_at: datetime
     used_by: int | None
     used_at: datetime | None
+    # The phone number the admin gave at /invite ('' when none): the shared contact must match.
+    phone: str = ""
+    # The first person who opened the link; nobody else can register with it.
+    claimed_by: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +37,25 @@ class InvitationRepository:
         self.db = db
 
     async def add(
-        self, token: str, name: str, created_by: int, now: datetime, expires_at: datetime
+        self,
+        token: str,
+        name: str,
+        created_by: int,
+        now: datetime,
+        expires_at: datetime,
+        phone: str = "",
     ) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO invitations (token, name, created_by, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (token, name, created_by, dt_to_db(now), dt_to_db(expires_at)),
+                "INSERT INTO invitations (token, name, created_by, created_at, expires_at,"
+                " phone) VALUES (?, ?, ?, ?, ?, ?)",
+                (token, name, created_by, dt_to_db(now), dt_to_db(expires_at), phone),
             )
 
     async def get(self, token: str) -> Invitation | None:
         row = await self.db.fetch_one(
-            "SELECT token, name, created_by, created_at, expires_at, used_by, used_at"
-            " FROM invitations WHERE token = ?",
+            "SELECT token, name, created_by, created_at, expires_at, used_by, used_at, phone,"
+            " claimed_by FROM invitations WHERE token = ?",
             (token,),
         )
         if row is None:
@@ -58,7 +68,19 @@ class InvitationRepository:
             expires_at=dt_from_db(row["expires_at"]),
             used_by=row["used_by"],
             used_at=opt_dt_from_db(row["used_at"]),
+            phone=row["phone"],
+            claimed_by=row["claimed_by"],
         )
+
+    async def claim(self, token: str, telegram_id: int) -> bool:
+        """True if the link is now this person's (first to open it, or already theirs)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE invitations SET claimed_by = ? WHERE token = ?"
+                " AND (claimed_by IS NULL OR claimed_by = ?)",
+                (telegram_id, token, telegram_id),
+            )
+            return cursor.rowcount == 1
 
     async def mark_used(self, token: str, telegram_id: int, now: datetime) -> bool:
         """True if this call used the invitation (a used one stays used)."""

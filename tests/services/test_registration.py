@@ -124,3 +124,80 @@ async def test_changing_language_later_keeps_the_step(repos: Repositories) -> No
     assert registration is not None and registration.step == Step.PHONE
     again = (await reg.choose_language(repos, registration, "ru", NOW)).registration
     assert again is not None and again.step == Step.PHONE and again.data["language"] == "ru"
+
+
+async def _to_phone(repos: Repositories, token: str, user: int = USER) -> reg.StepResult:
+    outcome, registration = await reg.start(repos, user, token, "en", NOW)
+    assert outcome is StartOutcome.BEGUN and registration is not None
+    return await reg.choose_language(repos, registration, "en", NOW)
+
+
+async def test_a_link_is_taken_by_the_first_person_who_opens_it(repos: Repositories) -> None:
+    token = await _begin(repos)
+    await _to_phone(repos, token)
+    # A forwarded copy of the link: the second person is told so, and gets nothing started.
+    outcome, registration = await reg.start(repos, 777, token, "en", NOW)
+    assert outcome is StartOutcome.CLAIMED_TOKEN and registration is None
+    assert await repos.registrations.get(777) is None
+    # The first person can come back to it.
+    assert (await reg.start(repos, USER, token, "en", NOW))[0] is StartOutcome.RESUMED
+
+
+async def test_a_registration_started_before_expiry_cannot_finish_after_it(
+    repos: Repositories,
+) -> None:
+    token = await _begin(repos)
+    result = await _to_phone(repos, token)
+    assert result.registration is not None
+    result = await reg.give_phone(repos, result.registration, USER, "77011234567", NOW)
+    assert result.registration is not None
+    later = NOW + timedelta(days=30)
+    result = await reg.give_text(repos, result.registration, "Иван Петров", later)
+    assert result.ended is StartOutcome.EXPIRED_TOKEN and result.registration is None
+    assert await repos.registrations.get(USER) is None
+    assert await repos.drivers.by_telegram_id(USER) is None
+
+
+async def test_the_last_step_after_expiry_registers_nobody(repos: Repositories) -> None:
+    token = await _begin(repos)
+    result = await _to_phone(repos, token)
+    assert result.registration is not None
+    result = await reg.give_phone(repos, result.registration, USER, "77011234567", NOW)
+    for answer in ("Иван Петров", "N12345678"):
+        assert result.registration is not None
+        result = await reg.give_text(repos, result.registration, answer, NOW)
+    assert result.registration is not None
+    ended = await reg.give_text(
+        repos, result.registration, "2031-05-31", NOW + timedelta(days=7, seconds=1)
+    )
+    assert ended.ended is StartOutcome.EXPIRED_TOKEN and ended.driver is None
+    assert await repos.drivers.by_telegram_id(USER) is None
+
+
+async def test_an_invitation_with_a_phone_takes_only_that_phone(repos: Repositories) -> None:
+    invitation = await create_invitation(
+        repos.invitations, 1000, "Pan Guangde", NOW, phone="+8613800000001"
+    )
+    result = await _to_phone(repos, invitation.token)
+    assert result.registration is not None
+    wrong = await reg.give_phone(repos, result.registration, USER, "8613900000009", NOW)
+    assert wrong.problem is InputProblem.PHONE_NOT_INVITED
+    assert wrong.registration is not None and wrong.registration.step == Step.PHONE
+    # Telegram's contact carries the country code; the admin may have typed either form.
+    right = await reg.give_phone(repos, wrong.registration, USER, "8613800000001", NOW)
+    assert right.problem is None
+    assert right.registration is not None and right.registration.step == Step.NAME
+
+
+async def test_names_of_invisible_marks_are_refused(repos: Repositories) -> None:
+    token = await _begin(repos)
+    result = await _to_phone(repos, token)
+    assert result.registration is not None
+    result = await reg.give_phone(repos, result.registration, USER, "77011234567", NOW)
+    assert result.registration is not None
+    refused = await reg.give_text(repos, result.registration, "\u200f\u200e\u200f", NOW)
+    assert refused.problem is InputProblem.NAME_INVALID
+    assert refused.registration is not None and refused.registration.step == Step.NAME
+    accepted = await reg.give_text(repos, refused.registration, "\u200fAli Khan\u200e", NOW)
+    assert accepted.registration is not None
+    assert accepted.registration.data["name"] == "Ali Khan"
