@@ -12,6 +12,7 @@ from bot.state import FerrymanApp
 from handlers import (
     admin,
     caller,
+    chat_guard,
     clearance,
     corrections,
     driver,
@@ -31,6 +32,7 @@ MODULES = (clearance, corrections, onboarding, driver, admin, trip, problem_repo
 
 
 def register_handlers(app: FerrymanApp) -> None:
+    chat_guard.register(app)
     caller.register(app)
     router.register(app)
     for module in MODULES:

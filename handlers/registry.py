@@ -3,6 +3,8 @@
 PTB runs the handler groups of an update in ascending order, the first matching handler of
 each group. Ferryman's groups, in that order:
 
+- ``CHAT_GUARD``: refuses an update whose private chat is not its sender's (a forgery),
+  before anything, even the caller's lookup, is spent on it (``handlers/chat_guard.py``).
 - ``CALLER``: resolves who is speaking (``context.caller``) for every update; answers nothing.
 - ``GATE``: rules every update obeys before it is served (chats the bot must not be in).
 - ``PENDING``: the pending-input router; an answer goes to the question it answers.
@@ -29,6 +31,7 @@ NEW = filters.UpdateType.MESSAGE  # new messages only: edits are not commands or
 
 
 class Group(IntEnum):
+    CHAT_GUARD = -110
     CALLER = -100
     GATE = -90
     PENDING = -50
