@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -16,13 +18,20 @@ from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands
 from bot.config import Settings
+from bot.heartbeat import schedule_heartbeat
 from bot.i18n import Translator
 from bot.jobs import schedule_jobs
+from bot.network import ApiContact, TrackedRequest, until_reachable
 from bot.state import AppState, BotData, FerrymanApp, FerrymanContext
+from bot.webhook import WebhookServer
 from storage.db import Database
 from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
+
+# getUpdates waits this long for an update before answering empty; short enough that a dead
+# connection is noticed soon, long enough not to poll busily.
+LONG_POLL_SECONDS = 10
 
 
 class MissingToken(Exception):
@@ -30,22 +39,22 @@ class MissingToken(Exception):
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> FerrymanApp:
+    """The Application, not started: ``running()`` (or ``serve()``) starts and stops it.
+
+    ``clock`` is accepted for symmetry with ``running()``; the state gets it there.
+    """
     token = settings.telegram.token.reveal()
     if not token:
         raise MissingToken(
             "no bot token: set FERRYMAN_BOT_TOKEN in the environment or [telegram] token in "
             f"{settings.source} (get one from @BotFather)"
         )
-    chosen_clock = clock or SystemClock()
-
-    async def post_init(app: FerrymanApp) -> None:
-        await attach_state(app, settings, chosen_clock)
-
-    async def post_shutdown(app: FerrymanApp) -> None:
-        await detach_state(app)
-
+    # Both clients go through the proxy (API calls and long polling). SOCKS5 needs socksio,
+    # python-telegram-bot's "socks" extra (a dependency of Ferryman).
+    proxy = settings.telegram.proxy.reveal() or None
+    contact = ApiContact()
     context_types = ContextTypes(context=FerrymanContext, bot_data=BotData)
-    builder = (
+    app: FerrymanApp = (
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram.api_base_url)
@@ -53,15 +62,14 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Ferryma
         .context_types(context_types)
         .rate_limiter(AIORateLimiter(max_retries=3))
         .concurrent_updates(True)
-        .post_init(post_init)
-        .post_shutdown(post_shutdown)
+        # The pool sizes python-telegram-bot's builder uses by default.
+        .request(TrackedRequest(contact, connection_pool_size=256, proxy=proxy))
+        .get_updates_request(
+            TrackedRequest(contact, polling=True, connection_pool_size=1, proxy=proxy)
+        )
+        .build()
     )
-    proxy = settings.telegram.proxy.reveal()
-    if proxy:
-        # Both clients: the one for API calls and the long-polling one. SOCKS5 needs the
-        # socksio package (python-telegram-bot's "socks" extra, a dependency of Ferryman).
-        builder = builder.proxy(proxy).get_updates_proxy(proxy)
-    app: FerrymanApp = builder.build()
+    app.bot_data.api_contact = contact
     from handlers import register_handlers  # handlers depend on bot/, not the reverse
 
     register_handlers(app)
@@ -88,6 +96,7 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     )
     app.bot_data.state = state
     schedule_jobs(app, state)
+    schedule_heartbeat(app)
     try:
         await publish_commands(app.bot, state.translator)
     except TelegramError as exc:
@@ -105,66 +114,79 @@ async def detach_state(app: FerrymanApp) -> None:
         await state.repos.db.close()
 
 
-def _webhook_path(settings: Settings) -> str:
-    """Serve the path of the public webhook URL, so a proxy can pass requests through as-is."""
-    return urlsplit(settings.telegram.webhook_url).path.strip("/") or "telegram"
+def _ignore_polling_error(exc: TelegramError) -> None:
+    """The polling request already logged this failure in one line (bot.network)."""
 
 
-def _listen(settings: Settings) -> tuple[str, int]:
-    host, _, port = settings.telegram.listen.rpartition(":")
-    return host, int(port)
-
-
-def run(settings: Settings) -> None:
-    """Run until interrupted, by polling or webhook as the settings say."""
-    app = build_application(settings)
-    allowed = Update.ALL_TYPES
-    if settings.telegram.mode == "webhook":
-        host, port = _listen(settings)
-        app.run_webhook(
-            listen=host,
-            port=port,
-            url_path=_webhook_path(settings),
-            webhook_url=settings.telegram.webhook_url,
-            secret_token=settings.telegram.secret_token.reveal() or None,
-            allowed_updates=allowed,
-            drop_pending_updates=settings.telegram.drop_pending_updates,
-        )
-    else:
-        app.run_polling(
-            allowed_updates=allowed, drop_pending_updates=settings.telegram.drop_pending_updates
-        )
+def _drop_pending(settings: Settings) -> bool:
+    return settings.telegram.drop_pending_updates
 
 
 @asynccontextmanager
 async def running(
     app: FerrymanApp, settings: Settings, clock: Clock, **polling: Any
 ) -> AsyncIterator[FerrymanApp]:
-    """Start the app inside an already running event loop (tests, demo, benchmarks)."""
-    await app.initialize()
+    """Start the app inside an already running event loop (``ferryman run``, tests, demo).
+
+    Telegram out of reach at start-up is waited out with one warning line per attempt; a
+    refused token (InvalidToken) is raised at once.
+    """
+    await until_reachable("start-up (getMe)", app.initialize)
     await attach_state(app, settings, clock)
     await app.start()
     assert app.updater is not None
+    server: WebhookServer | None = None
     try:
         if settings.telegram.mode == "webhook":
-            host, port = _listen(settings)
-            await app.updater.start_webhook(
-                listen=host,
-                port=port,
-                url_path=_webhook_path(settings),
-                webhook_url=settings.telegram.webhook_url,
-                secret_token=settings.telegram.secret_token.reveal() or None,
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=settings.telegram.drop_pending_updates,
+            server = WebhookServer(app, settings)
+            await server.start()
+            await until_reachable(
+                "start-up (setWebhook)",
+                lambda: app.bot.set_webhook(
+                    settings.telegram.webhook_url,
+                    secret_token=settings.telegram.secret_token.reveal(),
+                    allowed_updates=Update.ALL_TYPES,
+                    drop_pending_updates=_drop_pending(settings),
+                ),
             )
         else:
             polling.setdefault("poll_interval", 0.0)
-            polling.setdefault("timeout", 1)
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, **polling)
+            polling.setdefault("timeout", 1)  # tests stop quickly; serve() long-polls
+            await until_reachable(
+                "start-up (deleteWebhook)",
+                lambda: app.bot.delete_webhook(drop_pending_updates=_drop_pending(settings)),
+            )
+            await app.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+                error_callback=_ignore_polling_error,
+                **polling,
+            )
+        log.info("ferryman serving by %s", settings.telegram.mode)
         yield app
     finally:
         if app.updater.running:
             await app.updater.stop()
+        if server is not None:
+            await server.stop()
         await app.stop()
         await detach_state(app)
         await app.shutdown()
+
+
+async def serve(settings: Settings, clock: Clock | None = None) -> None:
+    """Run until SIGINT or SIGTERM, by polling or webhook as the settings say."""
+    chosen_clock = clock or SystemClock()
+    app = build_application(settings, chosen_clock)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    async with running(app, settings, chosen_clock, timeout=LONG_POLL_SECONDS):
+        await stop.wait()
+    log.info("ferryman stopped")
+
+
+def run(settings: Settings) -> None:
+    asyncio.run(serve(settings))

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Callable, Sequence
 
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.domain.zones import StaleZoneData, check_zone_data
+from bot.logs import setup_logging
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -133,6 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.logsafety import install_redaction
 
     settings = _load(args)
+    setup_logging(verbose=args.verbose, fmt=settings.logging.format)
     install_redaction(_secrets(settings))
     if _zone_data_refused():
         return EXIT_CONFIG
@@ -258,12 +259,7 @@ def _load_extra_commands() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _load_extra_commands()
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request URL, which contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    setup_logging(verbose=args.verbose)  # text until the settings name the format
     try:
         result: int = args.func(args)
     except ConfigError as exc:

@@ -112,6 +112,11 @@ class PlaceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LoggingSettings:
+    format: Literal["text", "json"] = "text"
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: str
     telegram: TelegramSettings
@@ -121,6 +126,7 @@ class Settings:
     delivery: DeliverySettings
     clearance: ClearanceSettings
     places: tuple[PlaceSettings, ...]
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
 
 
 def suggestion(word: str, known: Iterable[str]) -> str:
@@ -445,9 +451,17 @@ def parse_settings(
         ),
         clearance=_clearance(root.sub("clearance"), env),
         places=_places(root),
+        logging=_logging(root.sub("logging")),
     )
     root.refuse_unknown()
     return settings
+
+
+def _logging(r: _Reader) -> LoggingSettings:
+    fmt = r.string("format", "text")
+    if fmt not in ("text", "json"):
+        raise r.fail("format", _unknown_choice(fmt, ("text", "json")))
+    return LoggingSettings(format="json" if fmt == "json" else "text")
 
 
 def _checklist(r: _Reader) -> tuple[str, ...]:

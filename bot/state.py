@@ -11,6 +11,7 @@ from bot.clearance import ClearanceService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.network import ApiContact
 from storage.repositories import Repositories
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class BotData:
         # Pending-input dialogs by kind, filled by the handler modules' register(app)
         # (handlers.router.add_dialog); typed loosely here: bot/ does not import handlers/.
         self.dialogs: dict[Any, Any] = {}
+        # When the Bot API last answered (set by build_application, read by health checks).
+        self.api_contact = ApiContact()
 
 
 class FerrymanContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

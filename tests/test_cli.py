@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from telegram.ext import Application
 
+from bot import app as app_module
 from bot import cli
 from bot.config import CONFIG_ENV, SIGNING_KEYS_ENV, TOKEN_ENV
 from storage.migrations import LATEST_VERSION
@@ -33,6 +34,7 @@ def never_reach_telegram(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(Application, "run_polling", refuse)
     monkeypatch.setattr(Application, "run_webhook", refuse)
+    monkeypatch.setattr(app_module, "serve", refuse)
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
