@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +76,46 @@ class EventRepository:
             params.extend(kinds)
         rows = await self.db.fetch_all(query + " ORDER BY id", params)
         return [_event(row) for row in rows]
+
+    async def for_driver_since(
+        self,
+        driver_id: int,
+        kinds: tuple[str, ...],
+        since: datetime,
+        *,
+        excluding: Collection[int] = (),
+    ) -> list[Event]:
+        """These kinds of a driver's events recorded from ``since`` on, led by the last before.
+
+        The one before tells what was already under way when the period began (a stay that
+        started earlier), so a reader never needs the whole history. ``excluding``: event ids
+        that do not count (withdrawn ones), skipped also when choosing the one before.
+        """
+        where = f"driver_id = ? AND kind IN ({','.join('?' * len(kinds))})"
+        params: list[object] = [driver_id, *kinds]
+        if excluding:
+            where += f" AND id NOT IN ({','.join('?' * len(excluding))})"
+            params.extend(excluding)
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM events WHERE {where} AND id >= COALESCE("
+            f"(SELECT MAX(id) FROM events WHERE {where} AND recorded_at < ?), 0) ORDER BY id",
+            [*params, *params, dt_to_db(since)],
+        )
+        return [_event(row) for row in rows]
+
+    async def latest_for_driver(
+        self, driver_id: int, kinds: tuple[str, ...], *, excluding: Collection[int] = ()
+    ) -> Event | None:
+        """The driver's most recent event of these kinds (by the order they were recorded)."""
+        where = f"driver_id = ? AND kind IN ({','.join('?' * len(kinds))})"
+        params: list[object] = [driver_id, *kinds]
+        if excluding:
+            where += f" AND id NOT IN ({','.join('?' * len(excluding))})"
+            params.extend(excluding)
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY id DESC LIMIT 1", params
+        )
+        return None if row is None else _event(row)
 
     async def after(self, event_id: int, limit: int) -> list[Event]:
         rows = await self.db.fetch_all(
