@@ -65,8 +65,9 @@ async def test_rate_limiter_delivers_a_burst_without_loss(emulator: Emulator) ->
 
     The limit is scaled up from Telegram's 30/s so the test takes seconds, not ten; PTB's
     limiter is set to the same nominal rate, but it is a leaky bucket that lets a full bucket
-    through at once, so it does overshoot: the emulator refuses with 429 and the limiter's
-    retry_after handling has to catch up.
+    through at once, so it may overshoot: whatever the emulator refuses with 429, the
+    limiter's retry_after handling has to catch up. (Whether it overshoots depends on the
+    machine's speed, so the test does not insist on a 429.)
     """
     limit = 150
     emulator.flood.configure(FloodLimits(per_second=limit))
@@ -88,7 +89,6 @@ async def test_rate_limiter_delivers_a_burst_without_loss(emulator: Emulator) ->
     accepted = sorted(call.finished for call in calls if call.status == 200)
     refused = [call for call in calls if call.status == 429]
     assert len(accepted) == 300
-    assert refused, "the limiter never hit the emulator's flood control"
     assert all(
         call.description and call.description.startswith("Too Many Requests") for call in refused
     )
