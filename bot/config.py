@@ -22,9 +22,12 @@ TOKEN_ENV = "FERRYMAN_BOT_TOKEN"
 SIGNING_KEYS_ENV = "FERRYMAN_SIGNING_KEYS"
 CONFIG_ENV = "FERRYMAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.toml")
-SUPPORTED_LANGUAGES = ("zh", "ru", "en")
+SUPPORTED_LANGUAGES = ("zh", "ru", "en", "kk")
 DEFAULT_CHECKLIST: tuple[str, ...] = tuple(item.value for item in ProofItem)
 PLACE_KINDS = ("yard", "lot", "checkpoint")
+PLACE_COUNTRIES = ("CN", "KZ")
+# Kazakhstan is one zone (UTC+5) since 1 March 2024; China places follow the company's clock.
+KAZAKHSTAN_ZONE = "Asia/Almaty"
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 _KEY_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,16}$")
@@ -109,6 +112,12 @@ class PlaceSettings:
     latitude: float
     longitude: float
     address: str = ""
+    # "CN" or "KZ"; decides the default time zone. Lots are in Kazakhstan unless told.
+    country: str = "CN"
+    # IANA zone name the place's times are shown in.
+    timezone: str = "Asia/Shanghai"
+    # Optional translations of the name by language code; `name` is shown otherwise.
+    names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -331,15 +340,17 @@ def _telegram(r: _Reader, env: Mapping[str, str]) -> TelegramSettings:
     )
 
 
-def _company(r: _Reader) -> CompanySettings:
-    zone_name = r.string("timezone", "Asia/Shanghai")
+def _zone(r: _Reader, key: str, default: str) -> ZoneInfo:
+    zone_name = r.string(key, default)
     try:
-        company_zone = zone(zone_name)
+        return zone(zone_name)
     # Read from the pinned tzdata package, not the system's copy (see bot.domain.zones).
     except ZoneInfoNotFoundError:
-        raise r.fail(
-            "timezone", f"unknown time zone {zone_name!r} (use e.g. 'Asia/Shanghai')"
-        ) from None
+        raise r.fail(key, f"unknown time zone {zone_name!r} (use e.g. 'Asia/Shanghai')") from None
+
+
+def _company(r: _Reader) -> CompanySettings:
+    company_zone = _zone(r, "timezone", "Asia/Shanghai")
     language = r.string("default_language", "zh")
     if language not in SUPPORTED_LANGUAGES:
         raise r.fail("default_language", f"expected one of {', '.join(SUPPORTED_LANGUAGES)}")
@@ -379,7 +390,20 @@ def _clearance(r: _Reader, env: Mapping[str, str]) -> ClearanceSettings:
     )
 
 
-def _places(root: _Reader) -> tuple[PlaceSettings, ...]:
+def _place_names(r: _Reader) -> dict[str, str]:
+    names = r.sub("names", open_keys=True)
+    result: dict[str, str] = {}
+    for language in names.table:
+        if language not in SUPPORTED_LANGUAGES:
+            raise names.fail(language, _unknown_choice(language, SUPPORTED_LANGUAGES))
+        value = names.string(language, "").strip()
+        if not value:
+            raise names.fail(language, "expected a non-empty name")
+        result[language] = value
+    return result
+
+
+def _places(root: _Reader, company_zone: ZoneInfo) -> tuple[PlaceSettings, ...]:
     source = root.source
     raw = root.raw("places")
     if raw is None:
@@ -406,6 +430,11 @@ def _places(root: _Reader) -> tuple[PlaceSettings, ...]:
             raise r.fail("longitude", "must be between -180 and 180")
         if code in {p.code for p in places}:
             raise r.fail("code", f"duplicate place code {code!r}")
+        country = r.string("country", "KZ" if kind == "lot" else "CN").upper()
+        if country not in PLACE_COUNTRIES:
+            raise r.fail("country", _unknown_choice(country, PLACE_COUNTRIES))
+        default_zone = KAZAKHSTAN_ZONE if country == "KZ" else company_zone.key
+        place_zone = _zone(r, "timezone", default_zone)
         places.append(
             PlaceSettings(
                 code=code,
@@ -414,6 +443,9 @@ def _places(root: _Reader) -> tuple[PlaceSettings, ...]:
                 latitude=latitude,
                 longitude=longitude,
                 address=r.string("address", ""),
+                country=country,
+                timezone=place_zone.key,
+                names=_place_names(r),
             )
         )
     return tuple(places)
@@ -429,10 +461,11 @@ def parse_settings(
     base = Path(source).parent if source and Path(source).name != "<memory>" else Path()
     schedule = root.sub("schedule")
     delivery = root.sub("delivery")
+    company = _company(root.sub("company"))
     settings = Settings(
         source=source,
         telegram=_telegram(root.sub("telegram"), env),
-        company=_company(root.sub("company")),
+        company=company,
         storage=StorageSettings(
             database=base / storage.string("database", "ferryman.sqlite3"),
             media_dir=base / storage.string("media_dir", "media"),
@@ -450,7 +483,7 @@ def parse_settings(
             photo_checklist=_checklist(delivery),
         ),
         clearance=_clearance(root.sub("clearance"), env),
-        places=_places(root),
+        places=_places(root, company.timezone),
         logging=_logging(root.sub("logging")),
     )
     root.refuse_unknown()

@@ -16,7 +16,7 @@ from babel.messages.pofile import read_po
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "ferryman"
-LANGUAGES = ("zh", "ru", "en")
+LANGUAGES = ("zh", "ru", "en", "kk")
 
 
 def N_(message: str) -> str:

@@ -101,7 +101,7 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
             chat_id,
             latitude=place.latitude,
             longitude=place.longitude,
-            title=f"{tr.get(language, label)}: {place.name}",
+            title=f"{tr.get(language, label)}: {place.name_in(language)}",
             address=place.address or place.name,
         )
     return message

@@ -13,7 +13,7 @@ from bot.domain.lifecycle import Status
 from bot.i18n import N_, Translator
 from bot.services.trips import Trip
 from bot.telegram_limits import fit_caption
-from bot.timefmt import format_time
+from bot.timefmt import format_day, format_time_beside
 
 
 class TripButton(StrEnum):
@@ -58,6 +58,35 @@ _ROWS: dict[Status, tuple[tuple[TripButton, ...], ...]] = {
     Status.CROSSED: ((TripButton.DELIVER,), (TripButton.PROBLEM,)),
     Status.RETURNING: ((TripButton.PROBLEM,),),
 }
+
+# Colours from manifests, translated when known; anything else is shown as given.
+COLOURS = {
+    "white": N_("white"),
+    "black": N_("black"),
+    "silver": N_("silver"),
+    "grey": N_("grey"),
+    "gray": N_("grey"),
+    "red": N_("red"),
+    "blue": N_("blue"),
+    "green": N_("green"),
+    "yellow": N_("yellow"),
+    "orange": N_("orange"),
+    "brown": N_("brown"),
+    "beige": N_("beige"),
+    "gold": N_("gold"),
+    "purple": N_("purple"),
+    "pink": N_("pink"),
+    "dark blue": N_("dark blue"),
+    "light blue": N_("light blue"),
+    "dark grey": N_("dark grey"),
+    "pearl white": N_("pearl white"),
+}
+
+
+def colour_name(colour: str, tr: Translator, language: str) -> str:
+    msgid = COLOURS.get(" ".join(colour.lower().replace("-", " ").split()))
+    return tr.get(language, msgid) if msgid else colour
+
 
 _CALLBACK_RE = re.compile(r"^trip:(\d{1,12}):([a-z]{2,6})$")
 
@@ -107,14 +136,23 @@ def trip_keyboard(
 
 
 def trip_caption(trip: Trip, tr: Translator, language: str, zone: ZoneInfo) -> str:
+    """``zone`` is the company's; each time shows in its place's zone, the company's beside."""
     a, v = trip.assignment, trip.vehicle
 
     def t(message: str, **values: object) -> str:
         return tr.get(language, message, **values)
 
-    car = ", ".join(part for part in (v.model, v.colour) if part)
+    colour = colour_name(v.colour, tr, language) if v.colour else ""
+    car = t(N_("{model}, {colour}"), model=v.model, colour=colour) if v.model and colour else ""
+    car = car or v.model or colour
+    pickup_zone = trip.pickup.zone(zone)
+    deliver_zone = trip.destination.zone(zone)
     lines = [
-        t(N_("🚗 Assignment #{number} for {date}"), number=a.id, date=a.service_date.isoformat()),
+        t(
+            N_("🚗 Assignment #{number} for {date}"),
+            number=a.id,
+            date=format_day(a.service_date, language),
+        ),
         t(N_("Status: {status}"), status=t(STATUS_LABELS[a.status])),
         "",
         t(N_("VIN: {vin}"), vin=v.vin),
@@ -124,16 +162,19 @@ def trip_caption(trip: Trip, tr: Translator, language: str, zone: ZoneInfo) -> s
     lines += [
         t(
             N_("📍 Pick up: {place}, {time}"),
-            place=trip.pickup.name,
-            time=format_time(a.pickup_at, zone),
+            place=trip.pickup.name_in(language),
+            time=format_time_beside(a.pickup_at, pickup_zone, zone, language),
         ),
-        t(N_("🏁 Deliver to: {place}"), place=trip.destination.name),
+        t(N_("🏁 Deliver to: {place}"), place=trip.destination.name_in(language)),
     ]
     if a.receiver_name or a.receiver_phone:
         receiver = " ".join(p for p in (a.receiver_name, a.receiver_phone) if p)
         lines.append(t(N_("👤 Receiver: {receiver}"), receiver=receiver))
     lines += [
-        t(N_("⏰ Deliver by: {time}"), time=format_time(a.deliver_by, zone)),
+        t(
+            N_("⏰ Deliver by: {time}"),
+            time=format_time_beside(a.deliver_by, deliver_zone, zone, language),
+        ),
         "",
         t(N_("Show this QR code at the gate. It works without internet: keep this message.")),
     ]

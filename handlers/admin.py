@@ -52,7 +52,7 @@ async def on_invite(update: Update, context: FerrymanContext) -> None:
             language,
             INVITATION,
             name=name or state.translator.get(language, NO_NAME),
-            until=format_time(invitation.expires_at, state.settings.company.timezone),
+            until=format_time(invitation.expires_at, state.settings.company.timezone, language),
             link=deep_link(context.bot.username, invitation.token),
         )
         + (

@@ -10,7 +10,7 @@ from bot.notify import NoDriver, send_assignment
 from bot.services import problems, trips
 from bot.services.visa import driver_visa_status
 from bot.state import FerrymanApp, FerrymanContext
-from bot.timefmt import format_time
+from bot.timefmt import format_day, format_time
 from handlers.common import answer, refusals_answered, user_language
 from handlers.onboarding import language_keyboard
 from handlers.registry import NEW, PRIVATE, add
@@ -86,7 +86,7 @@ async def on_me(update: Update, context: FerrymanContext) -> None:
             name=driver.name,
             phone=driver.phone,
             passport=masked,
-            expiry=driver.passport_expiry.isoformat() if driver.passport_expiry else "—",
+            expiry=format_day(driver.passport_expiry, language) if driver.passport_expiry else "—",
             stay_days=visa.stay_days,
             stay_left=visa.stay_days_left,
             window_days=visa.window_days,
@@ -98,14 +98,14 @@ async def on_me(update: Update, context: FerrymanContext) -> None:
         if visa.window_days_over:
             lines.append(tr.get(language, WINDOW_OVER, days=visa.window_days_over))
     elif visa.overstay_days:
-        when = visa.must_leave_by.isoformat()
+        when = format_day(visa.must_leave_by, language)
         lines.append(tr.get(language, OVERSTAY, date=when, days=visa.overstay_days))
     else:
-        lines.append(tr.get(language, MUST_LEAVE, date=visa.must_leave_by.isoformat()))
+        lines.append(tr.get(language, MUST_LEAVE, date=format_day(visa.must_leave_by, language)))
     expiry = driver.passport_expiry
     if expiry is not None and (expiry - now.date()).days < PASSPORT_WARNING_DAYS:
         lines.append(tr.get(language, PASSPORT_SOON))
-    lines.append(format_time(now, state.settings.company.timezone))
+    lines.append(format_time(now, state.settings.company.timezone, language))
     await message.reply_text("\n".join(lines))
 
 

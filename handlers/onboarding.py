@@ -15,6 +15,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.commands import set_chat_commands
 from bot.domain.pending import InputKind
 from bot.i18n import LANGUAGES, N_
+from bot.inputs import date_example
 from bot.notify import notify_admins
 from bot.roles import is_admin
 from bot.services import registration as reg
@@ -25,7 +26,7 @@ from handlers.common import log, refuse, user_language
 from handlers.registry import NEW, PRIVATE, add
 from handlers.router import add_dialog
 
-LANGUAGE_NAMES = {"zh": "中文", "ru": "Русский", "en": "English"}
+LANGUAGE_NAMES = {"zh": "中文", "ru": "Русский", "en": "English", "kk": "Қазақша"}
 
 START_ANSWERS = {
     StartOutcome.NO_TOKEN: N_(
@@ -55,7 +56,7 @@ PROMPTS = {
     Step.PHONE: N_("Share your phone number with the button below."),
     Step.NAME: N_("Send your full name as written in your passport."),
     Step.PASSPORT_NUMBER: N_("Send your passport number."),
-    Step.PASSPORT_EXPIRY: N_("Send your passport expiry date as YYYY-MM-DD, e.g. 2030-05-31."),
+    Step.PASSPORT_EXPIRY: N_("Send your passport expiry date, for example {example}."),
 }
 
 PROBLEMS = {
@@ -72,7 +73,7 @@ PROBLEMS = {
     InputProblem.PASSPORT_INVALID: N_(
         "That does not look like a passport number (5 to 20 letters and digits)."
     ),
-    InputProblem.DATE_INVALID: N_("Please send the date as YYYY-MM-DD, e.g. 2030-05-31."),
+    InputProblem.DATE_INVALID: N_("I could not read this date. Send it like this: {example}."),
     InputProblem.PASSPORT_EXPIRED: N_(
         "This passport has expired. You need a valid passport to cross the border."
     ),
@@ -119,8 +120,10 @@ async def _prompt(update: Update, context: FerrymanContext, result: StepResult) 
     if registration is None:
         return
     language = str(registration.data.get("language", state.settings.company.default_language))
+    # Dates are asked for and refused with an example in the reader's own format.
+    example = date_example(language)
     if result.problem is not None:
-        await message.reply_text(tr.get(language, PROBLEMS[result.problem]))
+        await message.reply_text(tr.get(language, PROBLEMS[result.problem], example=example))
     step = Step(registration.step)
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
     if step is Step.LANGUAGE:
@@ -133,7 +136,7 @@ async def _prompt(update: Update, context: FerrymanContext, result: StepResult) 
         )
     else:
         markup = ReplyKeyboardRemove()
-    await message.reply_text(tr.get(language, PROMPTS[step]), reply_markup=markup)
+    await message.reply_text(tr.get(language, PROMPTS[step], example=example), reply_markup=markup)
 
 
 async def on_start(update: Update, context: FerrymanContext) -> None:

@@ -13,6 +13,7 @@ from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from handlers.common import refusals_answered, refuse, telegram_time, user_language
+from bot.timefmt import format_number
 from handlers.proof_prompts import ask_for_next_proof
 from handlers.registry import NEW, PRIVATE, add
 from handlers.router import add_dialog
@@ -117,8 +118,8 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
         now=now,
     )
     trip = delivery.trip
-    distance = round(delivery.verdict.distance_m)
     language = await user_language(state, user)
+    distance = format_number(delivery.verdict.distance_m, language)
     text = DELIVERED_FLAGGED if delivery.verdict.flagged else DELIVERED
     await refresh_trip_messages(context.bot, state, trip)
     await message.reply_text(
@@ -127,6 +128,7 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
     )
     driver_name = trip.driver.name if trip.driver else "?"
     if delivery.verdict.flagged:
+        staff_language = state.settings.company.default_language
         await notify_admins(
             context.bot,
             state,
@@ -134,9 +136,9 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
             number=trip.assignment.id,
             vin=trip.vehicle.vin,
             driver=driver_name,
-            distance=distance,
-            place=trip.destination.name,
-            radius=round(delivery.verdict.radius_m),
+            distance=format_number(delivery.verdict.distance_m, staff_language),
+            place=trip.destination.name_in(staff_language),
+            radius=format_number(delivery.verdict.radius_m, staff_language),
         )
 
 

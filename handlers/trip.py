@@ -69,7 +69,8 @@ async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress)
     )
     # Buttons first, then the toast: when the driver sees it, the keyboard is already right.
     await refresh_trip_messages(context.bot, state, trip)
-    await answer(update, context, CONFIRMED[action], place=trip.pickup.name)
+    language = await user_language(state, user)
+    await answer(update, context, CONFIRMED[action], place=trip.pickup.name_in(language))
     if action is Action.DECLINE and trip.driver is not None:
         values = {
             "driver": trip.driver.name,

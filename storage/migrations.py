@@ -292,6 +292,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE invitations ADD COLUMN claimed_by INTEGER;
         """,
     ),
+    Migration(
+        9,
+        "place time zones and translated names",
+        """
+        -- Times at a place are shown in its own zone (a Kazakh lot in UTC+5).
+        ALTER TABLE places ADD COLUMN timezone TEXT NOT NULL DEFAULT '';
+        -- Translations of the name by language code, as a JSON object.
+        ALTER TABLE places ADD COLUMN names TEXT NOT NULL DEFAULT '{}';
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -252,9 +252,9 @@ BAD: list[tuple[str, list[tuple[str, str]], str, str]] = [
     ),
     (
         "unsupported-language",
-        [('default_language = "zh"', 'default_language = "kk"')],
+        [('default_language = "zh"', 'default_language = "de"')],
         "company.default_language",
-        "zh, ru, en",
+        "zh, ru, en, kk",
     ),
     (
         "unknown-mode",

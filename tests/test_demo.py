@@ -14,7 +14,7 @@ async def test_demo_day_writes_transcript_qr_images_and_audit(tmp_path: Path) ->
     text = transcript.read_text(encoding="utf-8")
     for heading in ("Onboarding", "Dispatch", "Delivery", "Back in China"):
         assert heading in text
-    assert "12045 米" in text  # the flagged delivery reaches the dispatcher
+    assert "12,045 米" in text  # the flagged delivery reaches the dispatcher
     assert "Flat tyre" in text
     with sqlite3.connect(tmp_path / "ferryman-demo.sqlite3") as db:
         codes = dict(

@@ -10,11 +10,12 @@ from bot.services.assignments import NewAssignment, create_assignment
 from bot.state import AppState, FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedUser, Press
 
-LANGUAGE_BUTTONS = {"zh": "中文", "ru": "Русский", "en": "English"}
+LANGUAGE_BUTTONS = {"zh": "中文", "ru": "Русский", "en": "English", "kk": "Қазақша"}
 SHARE_PHONE = {
     "zh": "📱 分享我的手机号码",
     "ru": "📱 Отправить мой номер",
     "en": "📱 Share my phone number",
+    "kk": "📱 Телефон нөмірімді жіберу",
 }
 
 

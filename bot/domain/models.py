@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
@@ -49,6 +51,15 @@ class Place:
     latitude: float
     longitude: float
     address: str
+    timezone: str = ""  # IANA name; empty: the company's zone
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name_in(self, language: str) -> str:
+        """The name in the reader's language when the settings give one."""
+        return self.names.get(language) or self.name
+
+    def zone(self, company_zone: ZoneInfo) -> ZoneInfo:
+        return ZoneInfo(self.timezone) if self.timezone else company_zone
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,11 +8,11 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import EventKind
-from bot.domain.models import Event
+from bot.domain.models import Event, Place
 from bot.i18n import N_, Translator
 from bot.services.trips import load_trip
 from bot.telegram_limits import MESSAGE_LIMIT, split_text
-from bot.timefmt import format_time
+from bot.timefmt import format_number, format_time
 from storage.repositories import Repositories
 
 GROUP_DIGEST = "group"
@@ -31,6 +31,7 @@ HEADER = N_("📋 Digest {start} – {end}")
 FLAGGED = N_("⚠️ Delivered {distance} m from {place}: #{number} {vin}, {driver}")
 DECLINED = N_("❌ Declined: #{number} {vin}, {driver}")
 MORE = N_("… and {count} more")
+COUNT = N_("{label}: {count}")  # a catalog string so Chinese gets its full-width colon
 
 
 @dataclass
@@ -53,7 +54,7 @@ async def _details(repos: Repositories, event: Event) -> dict[str, object]:
         "number": event.assignment_id or "?",
         "vin": trip.vehicle.vin if trip else "?",
         "driver": trip.driver.name if trip and trip.driver else "?",
-        "place": trip.destination.name if trip else "?",
+        "place": trip.destination if trip else None,
         "distance": event.payload.get("distance_m", "?"),
     }
 
@@ -82,16 +83,34 @@ def render(digest: Digest, tr: Translator, language: str, zone: ZoneInfo) -> lis
         return tr.get(language, message, **values)
 
     lines = [
-        t(HEADER, start=format_time(digest.first_at, zone), end=format_time(digest.last_at, zone)),
+        t(
+            HEADER,
+            start=format_time(digest.first_at, zone, language),
+            end=format_time(digest.last_at, zone, language),
+        ),
         " · ".join(
-            f"{t(label)}: {digest.counts[kind]}" for kind, label in COUNTED if digest.counts[kind]
+            t(COUNT, label=t(label), count=digest.counts[kind])
+            for kind, label in COUNTED
+            if digest.counts[kind]
         ),
     ]
     for template, items in ((FLAGGED, digest.flagged), (DECLINED, digest.declined)):
-        lines += [t(template, **item) for item in items[:MAX_LISTED]]
+        lines += [t(template, **_shown(item, language)) for item in items[:MAX_LISTED]]
         if len(items) > MAX_LISTED:
             lines.append(t(MORE, count=len(items) - MAX_LISTED))
     return _chunks(lines)
+
+
+def _shown(item: dict[str, object], language: str) -> dict[str, object]:
+    """Place names in the group's language and distances with its digit grouping."""
+    place, distance = item.get("place"), item.get("distance")
+    return {
+        **item,
+        "place": place.name_in(language) if isinstance(place, Place) else "?",
+        "distance": format_number(distance, language)
+        if isinstance(distance, int | float)
+        else "?",
+    }
 
 
 def _chunks(lines: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.domain.events import EventKind
 from bot.domain.models import Driver
+from bot.inputs import normalize_phone, parse_date
 from bot.domain.names import NameProblem, clean_name
 from bot.services.invitations import InvitationProblem, check_invitation, phones_match
 from storage.repositories import DriverExists, Repositories
@@ -147,7 +148,8 @@ async def give_phone(
     invitation = await repos.invitations.get(registration.invitation_token)
     if invitation is not None and invitation.phone and not phones_match(invitation.phone, phone):
         return StepResult(registration, InputProblem.PHONE_NOT_INVITED)
-    normalized = phone if phone.startswith("+") else f"+{phone}"
+    # Telegram usually sends digits without "+"; keep what came if it cannot be read.
+    normalized = normalize_phone(phone) or (phone if phone.startswith("+") else f"+{phone}")
     data = {**registration.data, "phone": normalized}
     saved = await repos.registrations.save(
         registration.telegram_id, registration.invitation_token, Step.NAME, data, now
@@ -179,9 +181,8 @@ async def give_text(
         data["passport_number"] = number
         next_step = Step.PASSPORT_EXPIRY
     elif step is Step.PASSPORT_EXPIRY:
-        try:
-            expiry = date.fromisoformat(text.replace("/", "-").replace(".", "-"))
-        except ValueError:
+        expiry = parse_date(text)
+        if expiry is None:
             return StepResult(registration, InputProblem.DATE_INVALID)
         if expiry <= now.date():
             return StepResult(registration, InputProblem.PASSPORT_EXPIRED)

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+import json
+
 import aiosqlite
 
 from bot.config import PlaceSettings
 from bot.domain.models import Place
 from storage.db import Database
 
-_COLUMNS = "id, code, name, kind, latitude, longitude, address"
+_COLUMNS = "id, code, name, kind, latitude, longitude, address, timezone, names"
 
 
 def _place(row: aiosqlite.Row) -> Place:
@@ -18,6 +20,8 @@ def _place(row: aiosqlite.Row) -> Place:
         latitude=row["latitude"],
         longitude=row["longitude"],
         address=row["address"],
+        timezone=row["timezone"],
+        names=json.loads(row["names"] or "{}"),
     )
 
 
@@ -30,12 +34,23 @@ class PlaceRepository:
         async with self.db.transaction() as conn:
             for p in places:
                 await conn.execute(
-                    "INSERT INTO places (code, name, kind, latitude, longitude, address)"
-                    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET"
+                    "INSERT INTO places (code, name, kind, latitude, longitude, address,"
+                    " timezone, names) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (code) DO UPDATE SET"
                     " name = excluded.name, kind = excluded.kind,"
                     " latitude = excluded.latitude, longitude = excluded.longitude,"
-                    " address = excluded.address",
-                    (p.code, p.name, p.kind, p.latitude, p.longitude, p.address),
+                    " address = excluded.address, timezone = excluded.timezone,"
+                    " names = excluded.names",
+                    (
+                        p.code,
+                        p.name,
+                        p.kind,
+                        p.latitude,
+                        p.longitude,
+                        p.address,
+                        p.timezone,
+                        json.dumps(dict(p.names), ensure_ascii=False, sort_keys=True),
+                    ),
                 )
 
     async def get(self, place_id: int) -> Place | None:

@@ -33,6 +33,6 @@ async def test_failed_digest_is_retried_with_the_same_events(
     await group.no_message()
     await job.run(app)
     (digest,) = await group.next_messages(1)
-    assert "已派发: 2" in (digest.text or "")  # the group reads the company language
+    assert "已派发：2" in (digest.text or "")  # the group reads the company language
     await job.run(app)
     await group.no_message()

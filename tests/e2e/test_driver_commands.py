@@ -90,7 +90,7 @@ async def test_me_shows_visa_days_and_passport_warning(setup: Any) -> None:
     me = (await pan.next_message()).text or ""
     assert "this stay: 1 of 30 used, 29 left" in me
     assert "last 180 days: 1 of 90 used, 89 left" in me
-    assert "back in China by the end of 2025-04-08" in me
+    assert "back in China by the end of Apr 8, 2025" in me
     assert "passport expires within 6 months" in me
     assert "•••••5678" in me and "E12345678" not in me
 

@@ -69,7 +69,7 @@ async def test_two_drivers_live_a_whole_day(
         photo, pickup, destination = await receive_assignment(driver)
         caption = photo.caption or ""
         assert language_word in caption and vin in caption
-        assert "(UTC+8)" in caption  # every time carries its zone
+        assert "UTC+8" in caption  # every time carries its zone
         assert decode(photo.file_bytes()) == [assignment.clearance_code]
         assert pickup.venue is not None and "Horgos" in pickup.venue["title"]
         assert destination.venue is not None and "Zharkent" in destination.venue["title"]
@@ -98,14 +98,14 @@ async def test_two_drivers_live_a_whole_day(
     admin_texts = [m.text or "" for m in owner.messages]
     flagged = [t for t in admin_texts if "⚠️" in t]
     assert len(flagged) == 1 and str(trips[ivan.id].id) in flagged[0]
-    assert re.search(r"\b1[12]\d{3}\b", flagged[0])  # about 12 km, in metres
+    assert re.search(r"\b1[12],\d{3} 米", flagged[0])  # about 12 km, in metres, as zh writes it
     assert group.messages == []
     assert app.job_queue is not None
     (digest_job,) = app.job_queue.get_jobs_by_name(GROUP_DIGEST_JOB)
     await digest_job.run(app)
     (digest,) = [m.text or "" for m in await group.next_messages(1)]
-    assert "已派发: 2" in digest and "已交车: 2" in digest and "已过境: 2" in digest
-    assert str(trips[ivan.id].id) in digest and "12045" in digest  # the flagged one, named
+    assert "已派发：2" in digest and "已交车：2" in digest and "已过境：2" in digest
+    assert str(trips[ivan.id].id) in digest and "12,045" in digest  # the flagged one, named
     await digest_job.run(app)
     await group.no_message()  # nothing new, nothing sent
 

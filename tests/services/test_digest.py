@@ -33,7 +33,7 @@ async def test_digest_counts_lists_and_moves_its_cursor(
     assert dict(digest.counts) == {"send": 1, "decline": 1, "deliver": 1, "problem": 1}
     (text,) = render(digest, Translator.load("en"), "en", ZoneInfo(ZONE_NAME))
     assert "Dispatched: 1 · Delivered: 1 · Declined: 1 · Problems: 1" in text
-    assert "12045 m from Zharkent delivery lot" in text and trip.vehicle.vin in text
+    assert "12,045 m from Zharkent delivery lot" in text and trip.vehicle.vin in text
     assert "(UTC+8)" in text
     await repos.digests.advance(GROUP_DIGEST, digest.last_event_id, NOW)
     assert await collect(repos) is None
