@@ -110,7 +110,7 @@ async def test_me_over_the_limit_shows_the_real_last_day_and_the_days_over(setup
     await pan.send("/me")
     me = (await pan.next_message()).text or ""
     assert "last 180 days: 93 of 90 used, 0 left" in me
-    assert "back in China by the end of 2025-03-07" in me
+    assert "back in China by the end of Mar 7, 2025" in me
     assert "Days over: 3" in me
 
 

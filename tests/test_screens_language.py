@@ -1,0 +1,137 @@
+"""No English leaks into Chinese or Kazakh screens: every catalog string and every state of the
+assignment message is rendered in every language and searched for English words (issue 10)."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.domain.lifecycle import Status
+from bot.domain.models import Assignment, ClearanceKind, Driver, DriverStatus, Place, Vehicle
+from bot.i18n import LANGUAGES, Translator
+from bot.services.trips import Trip
+from bot.views import trip_caption, trip_keyboard
+from tests.test_i18n import SOURCE
+
+# Words that stay as they are in every language: the car's identifier, the code type, the
+# zone label, the file type, the product's name, and "English" on the language picker (each
+# language is named in itself there).
+ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "english"}
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_COMMAND = re.compile(r"/[a-z_]+")
+
+
+def _vocabulary() -> set[str]:
+    words: set[str] = set()
+    for msgid in SOURCE:
+        plain = _COMMAND.sub(" ", re.sub(r"\{[a-z_]+\}", " ", msgid))
+        words |= {w.lower() for w in _WORD.findall(plain)}
+    return words - ALLOWED
+
+
+VOCABULARY = _vocabulary()
+
+
+def english_words(text: str) -> list[str]:
+    """English words of the catalog's msgids found in a screen (commands excepted)."""
+    return [w for w in _WORD.findall(_COMMAND.sub(" ", text)) if w.lower() in VOCABULARY]
+
+
+def _sample_values(msgid: str) -> dict[str, object]:
+    names = {name for _, name, _, _ in string.Formatter().parse(msgid) if name}
+    return dict.fromkeys(names, "１２")
+
+
+@pytest.mark.parametrize("language", ["zh", "kk"])
+def test_no_catalog_string_shows_english(language: str) -> None:
+    tr = Translator.load("zh")
+    leaks = {
+        msgid: found
+        for msgid in SOURCE
+        if (found := english_words(tr.get(language, msgid, **_sample_values(msgid))))
+    }
+    assert not leaks, f"{language}: English words in {len(leaks)} strings: {leaks}"
+
+
+NOW = datetime(2025, 3, 10, 0, 30, tzinfo=UTC)
+YARD = Place(
+    1,
+    "horgos-yard",
+    "Horgos Export Vehicle Yard",
+    "yard",
+    44.2,
+    80.4,
+    "",
+    "Asia/Shanghai",
+    {"zh": "霍尔果斯堆场", "ru": "Хоргос", "kk": "Қорғас алаңы"},
+)
+LOT = Place(
+    2,
+    "zharkent-lot",
+    "Zharkent delivery lot",
+    "lot",
+    44.1,
+    80.0,
+    "",
+    "Asia/Almaty",
+    {"zh": "扎尔肯特交车场", "ru": "Жаркент", "kk": "Жаркент алаңы"},
+)
+
+
+def _trip(status: Status) -> Trip:
+    assignment = Assignment(
+        id=7,
+        service_date=NOW.date(),
+        driver_id=1,
+        vehicle_id=1,
+        pickup_place_id=1,
+        destination_place_id=2,
+        pickup_at=NOW,
+        deliver_by=NOW.replace(hour=9),
+        receiver_name="Айбек",
+        receiver_phone="+77010000001",
+        clearance_code="X",
+        clearance_kind=ClearanceKind.GENERATED,
+        status=status,
+        version=1,
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    driver = Driver(
+        1,
+        5,
+        "潘广德",
+        "+8613800000001",
+        "E1234567",
+        date(2030, 5, 31),
+        "zh",
+        DriverStatus.ACTIVE,
+        NOW,
+    )
+    return Trip(assignment, Vehicle(1, "LGXCE4CB7R0000001", "比亚迪", "white"), YARD, LOT, driver)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("status", list(Status))
+def test_every_state_of_the_assignment_reads_in_the_driver_language(
+    language: str, status: Status
+) -> None:
+    tr = Translator.load("zh")
+    trip = _trip(status)
+    screens = [trip_caption(trip, tr, language, ZoneInfo("Asia/Shanghai"))]
+    for in_kz in (False, True):
+        keyboard = trip_keyboard(replace(trip), tr, language, in_kz)
+        rows = keyboard.inline_keyboard if keyboard else ()
+        screens += [button.text for row in rows for button in row]
+    caption = screens[0]
+    assert "UTC+8" in caption and "UTC+5" in caption  # the yard's zone, then the lot's
+    if language in ("zh", "kk"):
+        for screen in screens:
+            assert not english_words(screen), f"{language}/{status}: {screen!r}"
+    if language != "en":
+        assert "white" not in caption  # the colour is translated
