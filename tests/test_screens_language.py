@@ -19,11 +19,13 @@ from bot.views import trip_caption, trip_keyboard
 from tests.test_i18n import SOURCE
 
 # Words that stay as they are in every language: the car's identifier, the code type, the
-# zone label, the file type, the product's name, and "English" on the language picker (each
-# language is named in itself there).
-ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "english"}
+# zone label, file types and encodings, the date pattern a manifest file must use, the
+# product's name, and "English" on the language picker (each language is named in itself).
+ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "english", "fm"}
+ALLOWED |= {"excel", "xlsx", "csv", "utf", "gb", "mb", "yyyy", "mm", "dd", "hh"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
-_COMMAND = re.compile(r"/[a-z_]+")
+# Commands and the manifest's column names (clearance_code) are typed as they are.
+_COMMAND = re.compile(r"/[a-z_]+|\b[a-z]+(?:_[a-z]+)+\b")
 
 
 def _vocabulary() -> set[str]:

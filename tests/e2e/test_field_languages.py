@@ -65,7 +65,7 @@ async def test_russian_driver_reads_the_deadline_in_kazakh_time_with_company_tim
         app, driver, vin="LRWYGCEK2PC000002", service_date=FIXED_NOW.date(), now=FIXED_NOW
     )
     await dispatch(app, assignment)
-    photo, pickup, destination = await receive_assignment(ivan)
+    photo, _, destination = await receive_assignment(ivan)
     caption = plain(photo.caption)
     # Pick-up at the Horgos yard at 08:30 Beijing time; deliver by 14:30 in Zharkent, which
     # is 17:30 at the company.
@@ -115,7 +115,7 @@ async def test_kazakh_driver_registers_and_delivers_in_kazakh(
     assert (
         driver.passport_expiry is not None and driver.passport_expiry.isoformat() == "2030-05-31"
     )
-    assert [c["description"] for c in aigerim.menu_commands()][0] == "Бүгінгі тапсырма және QR-код"
+    assert aigerim.menu_commands()[0]["description"] == "Бүгінгі тапсырма және QR-код"
 
     vin = "LGXCE4CB0R0000003"
     assignment = await assign(app, driver, vin=vin, service_date=FIXED_NOW.date(), now=FIXED_NOW)
