@@ -12,8 +12,8 @@ from bot.services import proof
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
-from handlers.common import refusals_answered, refuse, telegram_time, user_language
 from bot.timefmt import format_number
+from handlers.common import refusals_answered, refuse, telegram_time, user_language
 from handlers.proof_prompts import ask_for_next_proof
 from handlers.registry import NEW, PRIVATE, add
 from handlers.router import add_dialog
