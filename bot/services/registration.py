@@ -10,8 +10,8 @@ from typing import Any
 
 from bot.domain.events import EventKind
 from bot.domain.models import Driver
-from bot.inputs import normalize_phone, parse_date
 from bot.domain.names import NameProblem, clean_name
+from bot.inputs import normalize_phone, parse_date
 from bot.services.invitations import InvitationProblem, check_invitation, phones_match
 from storage.repositories import DriverExists, Repositories
 from storage.repositories.onboarding import Registration
