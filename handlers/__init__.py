@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.state import FerrymanApp
 from handlers import (
     admin,
+    admin_manifest,
     caller,
     chat_guard,
     clearance,
@@ -28,7 +29,18 @@ from handlers.errors import on_error
 
 # Order matters only inside the MAIN group, where the first matching handler wins:
 # clearance's captioned /verify photo comes before proof's photo handler.
-MODULES = (clearance, corrections, onboarding, driver, admin, trip, problem_report, proof, text)
+MODULES = (
+    clearance,
+    corrections,
+    onboarding,
+    driver,
+    admin,
+    admin_manifest,
+    trip,
+    problem_report,
+    proof,
+    text,
+)
 
 
 def register_handlers(app: FerrymanApp) -> None:

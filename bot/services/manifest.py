@@ -324,6 +324,7 @@ def _cell_text(column: str, value: object) -> str:
 
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：]\d{2})?$")
+_ZONE_LIKE = re.compile(r"^(?:[A-Za-z_]+/[A-Za-z_/+-]+|UTC.*|GMT.*|Z|[+-]\d.*)$", re.IGNORECASE)
 _ISO_T = re.compile(r"(\d)T(\d)")  # 2026-12-01T18:00
 _OFFSET = re.compile(r"^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$", re.IGNORECASE)
 
@@ -380,7 +381,8 @@ class _CellError(Exception):
 def _split_zone(column: str, value: str, default: ZoneInfo) -> tuple[str, tzinfo]:
     """``09:00 Asia/Almaty`` → (``09:00``, Almaty); no zone named: the company's."""
     parts = value.split()
-    if len(parts) >= 2 and not _TIME.match(parts[-1]):
+    # Only what looks like a zone is read as one ("9 am" is a bad time, not a bad zone).
+    if len(parts) >= 2 and _ZONE_LIKE.match(parts[-1]):
         zone = _zone(parts[-1])
         if zone is None:
             raise _CellError(Reason(BAD_ZONE, {"column": column, "value": parts[-1]}))

@@ -36,8 +36,8 @@ from storage.repositories.manifests import TripInsert
 
 # The kinds the trip service writes when a driver crosses and comes back.
 BORDER_KINDS = {
-    "border_crossed": BorderEventKind.CROSSED,
-    "border_returned": BorderEventKind.RETURNED,
+    EventKind.BORDER_CROSSED: BorderEventKind.CROSSED,
+    EventKind.BORDER_RETURNED: BorderEventKind.RETURNED,
 }
 
 
@@ -73,7 +73,7 @@ async def load_context(
             active=driver.status == DriverStatus.ACTIVE.value,
             passport_expiry=driver.passport_expiry,
             border_events=tuple(
-                BorderEvent(BORDER_KINDS[k], at) for k, at in events.get(driver.id, [])
+                BorderEvent(BORDER_KINDS[EventKind(k)], at) for k, at in events.get(driver.id, [])
             ),
         )
         # An active driver wins over a former one who had the same number.
