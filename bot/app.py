@@ -18,7 +18,7 @@ from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands
 from bot.config import Settings
-from bot.heartbeat import schedule_heartbeat
+from bot.heartbeat import schedule_heartbeat, write_heartbeat
 from bot.i18n import Translator
 from bot.jobs import schedule_jobs
 from bot.network import ApiContact, TrackedRequest, until_reachable
@@ -163,6 +163,7 @@ async def running(
                 **polling,
             )
         log.info("ferryman serving by %s", settings.telegram.mode)
+        write_heartbeat(app)
         yield app
     finally:
         if app.updater.running:

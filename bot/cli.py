@@ -118,6 +118,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_health(args: argparse.Namespace) -> int:
+    from bot.health import offline_report
+
+    settings = _load(args)
+    report = asyncio.run(offline_report(settings.storage.database))
+    if args.json:
+        import json
+
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(report.as_text())
+    return EXIT_OK if report.healthy else EXIT_FAILURE
+
+
 def _secrets(settings: Settings) -> list[str]:
     keys = [key.reveal() for key in settings.clearance.keys.values()]
     t = settings.telegram
@@ -164,6 +178,7 @@ EXAMPLES = {
     "check-config": "ferryman check-config /etc/ferryman/config.toml",
     "migrate": "ferryman migrate --config /etc/ferryman/config.toml",
     "run": "FERRYMAN_BOT_TOKEN=123456:ABC... ferryman run --config /etc/ferryman/config.toml",
+    "health": "ferryman health --config /etc/ferryman/config.toml || systemctl restart ferryman",
     "emulator": "ferryman emulator --port 8081",
     "qrsheet": "ferryman qrsheet --date 2026-05-04 --out qr-sheet.pdf",
     "demo": "ferryman demo --out demo-output",
@@ -213,6 +228,13 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_migrate)
     run_help = "run the bot (polling or webhook, as the settings say)"
     sub.add_parser("run", help=run_help).set_defaults(func=cmd_run)
+    health = sub.add_parser(
+        "health",
+        help="is the bot well? database, schema, next jobs, outbox, last Bot API answer "
+        "(exit 1 if not)",
+    )
+    health.add_argument("--json", action="store_true", help="the report as JSON")
+    health.set_defaults(func=cmd_health)
     for register in _EXTRA_COMMANDS:
         register(sub)
     _describe(sub)

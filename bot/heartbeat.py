@@ -64,11 +64,18 @@ async def heartbeat(context: FerrymanContext) -> None:
         with contextlib.suppress(TelegramError):
             await context.bot.get_webhook_info()
     app: FerrymanApp = context.application  # type: ignore[assignment]
-    write_status(status_path(state.settings.storage.database), current_runtime(app))
+    write_heartbeat(app)
+
+
+def write_heartbeat(app: FerrymanApp) -> None:
+    state = app.bot_data.state
+    if state is not None:
+        write_status(status_path(state.settings.storage.database), current_runtime(app))
 
 
 def schedule_heartbeat(app: FerrymanApp) -> None:
+    """The first status file is written by ``running()`` once serving; then every interval."""
     assert app.job_queue is not None
     for job in app.job_queue.get_jobs_by_name(HEARTBEAT_JOB):
         job.schedule_removal()
-    app.job_queue.run_repeating(heartbeat, interval=HEARTBEAT_SECONDS, first=0, name=HEARTBEAT_JOB)
+    app.job_queue.run_repeating(heartbeat, interval=HEARTBEAT_SECONDS, name=HEARTBEAT_JOB)

@@ -31,7 +31,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s: %(message)s"
 CONTEXT_FIELDS = ("update_id", "assignment_id", "actor")
 # Loggers whose tracebacks are library internals, shortened to one line unless -v.
 LIBRARY_LOGGERS = ("telegram", "httpx", "httpcore", "apscheduler", "aiohttp")
-QUIET_LOGGERS = ("httpx", "httpcore")  # request lines carry the bot token in the URL
+# httpx request lines carry the bot token in the URL, aiosqlite every query with its
+# parameters (names, phones); apscheduler narrates every job it adds.
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler", "aiosqlite")
 
 _update_id: ContextVar[int | None] = ContextVar("ferryman_log_update_id", default=None)
 _assignment_id: ContextVar[int | None] = ContextVar("ferryman_log_assignment_id", default=None)

@@ -1,4 +1,4 @@
-"""The chat rule, checked before any other handler (``Group.CHAT_GUARD``) for every update."""
+"""First for every update (``Group.CHAT_GUARD``): name it for the logs, then the chat rule."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
+from bot.logs import bind
 from bot.state import FerrymanApp, FerrymanContext
+from bot.views import parse_callback
 from handlers.registry import Group
 
 log = logging.getLogger("ferryman.chat_guard")
@@ -19,6 +21,14 @@ async def refuse_foreign_private_chat(update: Update, context: FerrymanContext) 
     cannot come from Telegram, only from a forger (a leaked webhook secret, a bad proxy), who
     would otherwise get the sender's answers (the owner's /qrsheet) in their own chat."""
     chat, user = update.effective_chat, update.effective_user
+    # Every log line written while handling this update names it, its actor and (for a trip
+    # button) its assignment; the update runs in its own task, so this stays with it.
+    press = parse_callback(update.callback_query.data) if update.callback_query else None
+    bind(
+        update_id=update.update_id,
+        actor=user.id if user else None,
+        assignment_id=press.assignment_id if press else None,
+    )
     if chat is None or user is None or chat.type != ChatType.PRIVATE or chat.id == user.id:
         return
     log.warning(
