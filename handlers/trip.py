@@ -32,6 +32,7 @@ CONFIRMED = {
 }
 DECLINED_NOTICE = N_("Driver {driver} declined assignment #{number} ({vin}).")
 BACK_IN_CHINA = N_("Welcome back to China. Your visa-free stay has ended.")
+DELIVERY_UNDER_WAY = N_("Delivery already started: send what the message above asks for.")
 PROBLEM_PROMPT = N_("Describe the problem in one message; you can attach a photo.")
 
 Handler = Callable[[Update, FerrymanContext, TripPress], Awaitable[None]]
@@ -87,6 +88,10 @@ async def _deliver(update: Update, context: FerrymanContext, press: TripPress) -
     step = await proof.start_delivery(
         state.repos, state.settings.delivery, user.id, press.assignment_id, state.clock.now()
     )
+    if step.repeated:
+        # Nothing changed, so nothing new is sent: the toast points at the question asked.
+        await answer(update, context, DELIVERY_UNDER_WAY)
+        return
     await query.answer()
     await ask_for_next_proof(context, user, step)
 

@@ -9,7 +9,7 @@ import logging
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +40,9 @@ class ProofStep:
     next_item: str | None
     photos_done: int
     photos_total: int
+    # The press that asked for this step changed nothing: the delivery was already under way
+    # (a double tap, or four presses at once). Nothing was recorded; nothing should be sent.
+    repeated: bool = False
 
     @property
     def wants_location(self) -> bool:
@@ -74,9 +77,14 @@ async def start_delivery(
     # Only a car across the border can be delivered; the lifecycle table says so.
     if trip.assignment.status is not Status.CROSSED:
         raise ServiceRefused(Refusal.ILLEGAL_STEP, trip.assignment.status.value)
-    pending = await repos.pending.get(telegram_id)
-    if pending is None or pending.kind != PROOF or pending.assignment_id != assignment_id:
-        async with repos.db.transaction():
+    # Look and write under one write lock: presses handled concurrently would otherwise all
+    # see "not started" and each record a start and send a prompt.
+    async with repos.db.transaction():
+        pending = await repos.pending.get(telegram_id)
+        repeated = False
+        if pending is not None and pending.kind == PROOF:
+            repeated = pending.assignment_id == assignment_id
+        if not repeated:
             await repos.pending.set(telegram_id, PROOF, assignment_id, now)
             await repos.events.append(
                 EventKind.DELIVERY_STARTED,
@@ -85,7 +93,8 @@ async def start_delivery(
                 assignment_id=assignment_id,
                 driver_id=trip.assignment.driver_id,
             )
-    return await _progress(repos, trip, delivery.photo_checklist)
+    step = await _progress(repos, trip, delivery.photo_checklist)
+    return replace(step, repeated=True) if repeated else step
 
 
 async def _proof_trip(repos: Repositories, telegram_id: int) -> Trip:
