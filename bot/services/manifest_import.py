@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clearance import ClearanceService
@@ -61,7 +61,14 @@ async def load_context(
 ) -> ManifestContext:
     """Drivers by phone, places, border events and the days' bookings: five queries in all."""
     drivers = await repos.manifests.drivers()
-    events = await repos.manifests.border_events([d.id for d in drivers], tuple(BORDER_KINDS))
+    # The stay under way and the 180-day window before the latest day checked; a stay is at
+    # most 30 days, so a year back is more than enough.
+    events = await repos.manifests.border_events(
+        [d.id for d in drivers],
+        tuple(BORDER_KINDS),
+        since=now - timedelta(days=400),
+        correction_kind=EventKind.CORRECT_CROSSING,
+    )
     by_phone: dict[str, DriverRecord] = {}
     for driver in drivers:
         phone = normalize_phone(driver.phone)

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from storage.codec import date_to_db, dt_from_db, dt_to_db, json_to_db, opt_date_from_db
+from storage.codec import (
+    date_to_db,
+    dt_from_db,
+    dt_to_db,
+    json_from_db,
+    json_to_db,
+    opt_date_from_db,
+)
 from storage.db import Database
 
 # SQLite's default limit on host parameters is 32,766; chunks keep every IN list well below.
@@ -66,20 +73,33 @@ class ManifestRepository:
         return [DriverRow(r[0], r[1], r[2], r[3], opt_date_from_db(r[4])) for r in rows]
 
     async def border_events(
-        self, driver_ids: Sequence[int], kinds: Sequence[str]
+        self,
+        driver_ids: Sequence[int],
+        kinds: Sequence[str],
+        since: datetime,
+        correction_kind: str,
     ) -> dict[int, list[tuple[str, datetime]]]:
-        """Border events of these drivers, oldest first (Telegram's time where known)."""
+        """Border events of these drivers since ``since``, oldest first (Telegram's time where
+        known), without those an admin withdrew (listed in ``correction_kind`` events)."""
         found: dict[int, list[tuple[str, datetime]]] = {}
         marks_kinds = ",".join("?" * len(kinds))
         for chunk in _chunks(sorted(set(driver_ids))):
             marks = ",".join("?" * len(chunk))
+            withdrawn: set[int] = set()
+            for (payload,) in await self.db.fetch_all(
+                f"SELECT payload FROM events WHERE driver_id IN ({marks}) AND kind = ?",
+                (*chunk, correction_kind),
+            ):
+                withdrawn.update(int(i) for i in json_from_db(payload).get("withdraws", ()))
             rows = await self.db.fetch_all(
-                "SELECT driver_id, kind, COALESCE(telegram_at, recorded_at) FROM events"
-                f" WHERE driver_id IN ({marks}) AND kind IN ({marks_kinds}) ORDER BY id",
-                (*chunk, *kinds),
+                "SELECT id, driver_id, kind, COALESCE(telegram_at, recorded_at) FROM events"
+                f" WHERE driver_id IN ({marks}) AND kind IN ({marks_kinds})"
+                " AND recorded_at >= ? ORDER BY id",
+                (*chunk, *kinds, dt_to_db(since)),
             )
-            for driver_id, kind, at in rows:
-                found.setdefault(driver_id, []).append((kind, dt_from_db(at)))
+            for event_id, driver_id, kind, at in rows:
+                if event_id not in withdrawn:
+                    found.setdefault(driver_id, []).append((kind, dt_from_db(at)))
         return found
 
     async def bookings(self, days: Sequence[date]) -> Bookings:
