@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.state import FerrymanApp
 from handlers import (
     admin,
+    admin_board,
     admin_manifest,
     caller,
     chat_guard,
@@ -36,6 +37,7 @@ MODULES = (
     driver,
     admin,
     admin_manifest,
+    admin_board,
     trip,
     problem_report,
     proof,
