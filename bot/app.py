@@ -14,6 +14,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 
+from bot.backup import hold_database
 from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands
@@ -22,6 +23,7 @@ from bot.heartbeat import schedule_heartbeat, write_heartbeat
 from bot.i18n import Translator
 from bot.jobs import schedule_jobs
 from bot.network import ApiContact, TrackedRequest, until_reachable
+from bot.nightly import schedule_backup
 from bot.state import AppState, BotData, FerrymanApp, FerrymanContext
 from bot.webhook import WebhookServer
 from storage.db import Database
@@ -97,6 +99,7 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     app.bot_data.state = state
     schedule_jobs(app, state)
     schedule_heartbeat(app)
+    schedule_backup(app, state)
     try:
         await publish_commands(app.bot, state.translator)
     except TelegramError as exc:
@@ -184,8 +187,10 @@ async def serve(settings: Settings, clock: Clock | None = None) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(signum, stop.set)
-    async with running(app, settings, chosen_clock, timeout=LONG_POLL_SECONDS):
-        await stop.wait()
+    # One bot per database, and `ferryman restore` refuses while this is held.
+    with hold_database(settings.storage.database):
+        async with running(app, settings, chosen_clock, timeout=LONG_POLL_SECONDS):
+            await stop.wait()
     log.info("ferryman stopped")
 
 

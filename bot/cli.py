@@ -9,7 +9,9 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from bot.backup import BackupError
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.domain.zones import StaleZoneData, check_zone_data
 from bot.logs import setup_logging
@@ -132,6 +134,36 @@ def cmd_health(args: argparse.Namespace) -> int:
     return EXIT_OK if report.healthy else EXIT_FAILURE
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from bot.backup import create_backup
+
+    settings = _load(args)
+    destination = Path(args.path) if args.path else settings.backup.folder
+    result = create_backup(settings.storage.database, settings.storage.media_dir, destination)
+    print(
+        f"{result.archive}: database (schema version {result.schema_version}) and "
+        f"{result.media_files} media files, {result.size_bytes:,} bytes"
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from bot.backup import restore_backup
+
+    settings = _load(args)
+    result = restore_backup(
+        Path(args.archive), settings.storage.database, settings.storage.media_dir
+    )
+    print(
+        f"{result.database}: restored from {args.archive} (schema version "
+        f"{result.schema_version}), {result.media_files} media files into "
+        f"{settings.storage.media_dir}"
+    )
+    if result.kept_previous is not None:
+        print(f"the database it replaced is kept as {result.kept_previous}")
+    return EXIT_OK
+
+
 def _secrets(settings: Settings) -> list[str]:
     keys = [key.reveal() for key in settings.clearance.keys.values()]
     t = settings.telegram
@@ -179,6 +211,8 @@ EXAMPLES = {
     "migrate": "ferryman migrate --config /etc/ferryman/config.toml",
     "run": "FERRYMAN_BOT_TOKEN=123456:ABC... ferryman run --config /etc/ferryman/config.toml",
     "health": "ferryman health --config /etc/ferryman/config.toml || systemctl restart ferryman",
+    "backup": "ferryman backup /var/backups/ferryman --config /etc/ferryman/config.toml",
+    "restore": "ferryman restore /var/backups/ferryman/ferryman-backup-2026-05-04T030000Z.tar.gz",
     "emulator": "ferryman emulator --port 8081",
     "qrsheet": "ferryman qrsheet --date 2026-05-04 --out qr-sheet.pdf",
     "demo": "ferryman demo --out demo-output",
@@ -235,6 +269,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     health.add_argument("--json", action="store_true", help="the report as JSON")
     health.set_defaults(func=cmd_health)
+    backup = sub.add_parser(
+        "backup",
+        help="archive the live database and the media folder (safe while the bot runs)",
+    )
+    backup.add_argument(
+        "path",
+        nargs="?",
+        help="folder for the dated archive, or a .tar.gz (default [backup] folder)",
+    )
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="put a backup archive back (refused while a bot holds the database)"
+    )
+    restore.add_argument("archive", help="a ferryman-backup-*.tar.gz")
+    restore.set_defaults(func=cmd_restore)
     for register in _EXTRA_COMMANDS:
         register(sub)
     _describe(sub)
@@ -289,6 +338,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return EXIT_OK
+    except BackupError as exc:
+        print(f"ferryman: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as exc:
         from storage.migrations import SchemaTooNew
 

@@ -121,6 +121,13 @@ class PlaceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BackupSettings:
+    folder: Path = Path("backups")
+    keep: int = 7  # nightly archives kept; 0 turns the nightly backup off
+    at: time = time(3, 0)  # company time
+
+
+@dataclass(frozen=True, slots=True)
 class LoggingSettings:
     format: Literal["text", "json"] = "text"
 
@@ -136,6 +143,7 @@ class Settings:
     clearance: ClearanceSettings
     places: tuple[PlaceSettings, ...]
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
 
 
 def suggestion(word: str, known: Iterable[str]) -> str:
@@ -485,9 +493,18 @@ def parse_settings(
         clearance=_clearance(root.sub("clearance"), env),
         places=_places(root, company.timezone),
         logging=_logging(root.sub("logging")),
+        backup=_backup(root.sub("backup"), base),
     )
     root.refuse_unknown()
     return settings
+
+
+def _backup(r: _Reader, base: Path) -> BackupSettings:
+    return BackupSettings(
+        folder=base / r.string("folder", "backups"),
+        keep=r.integer("keep", 7, minimum=0),
+        at=r.clock("at", time(3, 0)),
+    )
 
 
 def _logging(r: _Reader) -> LoggingSettings:

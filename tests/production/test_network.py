@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.backup import DatabaseInUse, hold_database
 from botapi_emulator import Emulator
 from botapi_emulator.faults import Fault
 from tests.conftest import StartFerryman, free_port
@@ -94,6 +95,9 @@ async def test_unreachable_at_start_up_then_serving_once_it_is_back(tmp_path: Pa
         await pan.send("/start")
         welcome = await pan.next_message(within=30)
         assert "Horgos Auto Export" in (welcome.text or "")
+        # While it serves, the database is held: a restore (or a second bot) is refused.
+        with pytest.raises(DatabaseInUse), hold_database(tmp_path / "ferryman.sqlite3"):
+            pass
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
