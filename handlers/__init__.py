@@ -25,6 +25,7 @@ from handlers import (
     router,
     text,
     trip,
+    visa,
 )
 from handlers.errors import on_error
 
@@ -42,6 +43,7 @@ MODULES = (
     problem_report,
     proof,
     text,
+    visa,
 )
 
 

@@ -136,7 +136,8 @@ ADMIN_HELP = N_(
     "/verify CODE – check a clearance code (or send a photo of the QR captioned /verify)\n"
     "/qrsheet [YYYY-MM-DD] – the day's QR codes as a printable PDF\n"
     "/correct NUMBER [reason] – undo a border crossing pressed by mistake\n"
-    "/returned NUMBER – the car of a cancelled trip is back at the yard"
+    "/returned NUMBER – the car of a cancelled trip is back at the yard\n"
+    "/visa – drivers in Kazakhstan or near the visa-free limits, with the date to be back"
 )
 
 

@@ -40,6 +40,30 @@ class BorderEvent:
     at: datetime  # timezone-aware
 
 
+class AnomalyKind(StrEnum):
+    RETURN_WITHOUT_CROSSING = "return_without_crossing"
+    CROSSING_WHILE_IN_KAZAKHSTAN = "crossing_while_in_kazakhstan"
+    IN_THE_FUTURE = "in_the_future"  # stamped after "now": not counted
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """A border record an admin should look at; ``day`` is its Kazakhstan calendar day."""
+
+    kind: AnomalyKind
+    day: date
+    event: BorderEventKind
+
+    def __str__(self) -> str:  # for logs; screens translate ``kind``
+        return {
+            AnomalyKind.RETURN_WITHOUT_CROSSING: "return on {day} without a recorded crossing",
+            AnomalyKind.CROSSING_WHILE_IN_KAZAKHSTAN: (
+                "crossing on {day} while already in Kazakhstan"
+            ),
+            AnomalyKind.IN_THE_FUTURE: "{event} stamped {day}, after now: not counted",
+        }[self.kind].format(day=self.day.isoformat(), event=self.event.value)
+
+
 @dataclass(frozen=True, slots=True)
 class VisaStatus:
     today: date
@@ -50,7 +74,7 @@ class VisaStatus:
     must_leave_by: date | None
     # Days of the current stay spent in Kazakhstan after ``must_leave_by`` (today included).
     overstay_days: int = 0
-    anomalies: tuple[str, ...] = field(default=())
+    anomalies: tuple[Anomaly, ...] = field(default=())
 
     @property
     def stay_days_left(self) -> int:
@@ -87,22 +111,21 @@ def _days(start: date, end: date) -> Iterable[date]:
 def visa_status(events: Iterable[BorderEvent], now: datetime) -> VisaStatus:
     today = _local_day(now)
     present: set[date] = set()
-    anomalies: list[str] = []
+    anomalies: list[Anomaly] = []
     stay_start: date | None = None
     for event in sorted(events, key=lambda e: e.at):
         day = _local_day(event.at)
         if event.at > now:
-            anomalies.append(
-                f"{event.kind.value} stamped {event.at.isoformat()}, after now: not counted"
-            )
+            anomalies.append(Anomaly(AnomalyKind.IN_THE_FUTURE, day, event.kind))
             continue
         if event.kind is BorderEventKind.CROSSED:
             if stay_start is None:
                 stay_start = day
             else:
-                anomalies.append(f"crossing on {day.isoformat()} while already in Kazakhstan")
+                kind = AnomalyKind.CROSSING_WHILE_IN_KAZAKHSTAN
+                anomalies.append(Anomaly(kind, day, event.kind))
         elif stay_start is None:
-            anomalies.append(f"return on {day.isoformat()} without a recorded crossing")
+            anomalies.append(Anomaly(AnomalyKind.RETURN_WITHOUT_CROSSING, day, event.kind))
             present.add(day)
         else:
             present.update(_days(stay_start, day))

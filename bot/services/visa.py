@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.events import EventKind
+from bot.domain.models import Driver
 from bot.domain.visa import WINDOW_DAYS, BorderEvent, BorderEventKind, VisaStatus, visa_status
 from storage.repositories import Repositories
 
@@ -54,3 +57,54 @@ async def is_in_kazakhstan(repos: Repositories, driver_id: int) -> bool:
         driver_id, tuple(_KINDS), excluding=await _withdrawn(repos, driver_id)
     )
     return last is not None and _KINDS[last.kind] is BorderEventKind.CROSSED
+
+
+# Within this many days of the 90-day limit a driver is worth an admin's look.
+NEAR_LIMIT_DAYS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class DriverVisa:
+    driver: Driver
+    status: VisaStatus
+
+    @property
+    def urgency(self) -> tuple[int, int, str]:
+        """Sort key: over the limit (most days over first), then the earliest date to leave."""
+        s = self.status
+        over = max(s.overstay_days, s.window_days_over)
+        leave = s.must_leave_by.isoformat() if s.must_leave_by else "9999"
+        return (-over, 0 if s.in_kazakhstan else 1, leave)
+
+
+def _needs_a_look(status: VisaStatus) -> bool:
+    return (
+        status.in_kazakhstan
+        or status.over_limit
+        or status.window_days_left <= NEAR_LIMIT_DAYS
+        or bool(status.anomalies)
+    )
+
+
+async def visa_overview(repos: Repositories, now: datetime) -> list[DriverVisa]:
+    """Drivers an admin should see (in Kazakhstan, over or near a limit, or with border
+    records to check), most urgent first; one query for everyone's border events."""
+    corrections = await repos.events.of_kinds((_CORRECTION,))
+    withdrawn = {int(i) for e in corrections for i in e.payload.get("withdraws", ())}
+    history = await repos.events.for_all_drivers_since(
+        tuple(_KINDS), now - _READ_BACK, excluding=withdrawn
+    )
+    borders = {
+        driver_id: [BorderEvent(_KINDS[e.kind], e.telegram_at or e.recorded_at) for e in events]
+        for driver_id, events in history.items()
+    }
+
+    def count() -> dict[int, VisaStatus]:
+        return {driver_id: visa_status(events, now) for driver_id, events in borders.items()}
+
+    # Thousands of histories are CPU work: off the event loop.
+    statuses = await asyncio.to_thread(count)
+    wanted = [driver_id for driver_id, status in statuses.items() if _needs_a_look(status)]
+    drivers = await repos.drivers.by_ids(wanted)
+    found = [DriverVisa(drivers[i], statuses[i]) for i in wanted if i in drivers]
+    return sorted(found, key=lambda d: (d.urgency, d.driver.name))

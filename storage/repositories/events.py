@@ -103,6 +103,37 @@ class EventRepository:
         )
         return [_event(row) for row in rows]
 
+    async def of_kinds(self, kinds: tuple[str, ...]) -> list[Event]:
+        """Every event of these (rare) kinds, e.g. corrections."""
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM events WHERE kind IN ({','.join('?' * len(kinds))})"
+            " ORDER BY id",
+            kinds,
+        )
+        return [_event(row) for row in rows]
+
+    async def for_all_drivers_since(
+        self, kinds: tuple[str, ...], since: datetime, *, excluding: Collection[int] = ()
+    ) -> dict[int, list[Event]]:
+        """``for_driver_since`` for every driver at once (one query), keyed by driver id."""
+        where = f"driver_id IS NOT NULL AND kind IN ({','.join('?' * len(kinds))})"
+        params: list[object] = [*kinds]
+        if excluding:
+            where += f" AND id NOT IN ({','.join('?' * len(excluding))})"
+            params.extend(excluding)
+        rows = await self.db.fetch_all(
+            f"SELECT {_COLUMNS} FROM events WHERE {where} AND (recorded_at >= ? OR id IN"
+            f" (SELECT MAX(id) FROM events WHERE {where} AND recorded_at < ? GROUP BY driver_id))"
+            " ORDER BY driver_id, id",
+            [*params, dt_to_db(since), *params, dt_to_db(since)],
+        )
+        grouped: dict[int, list[Event]] = {}
+        for row in rows:
+            event = _event(row)
+            assert event.driver_id is not None
+            grouped.setdefault(event.driver_id, []).append(event)
+        return grouped
+
     async def latest_for_driver(
         self, driver_id: int, kinds: tuple[str, ...], *, excluding: Collection[int] = ()
     ) -> Event | None:
