@@ -12,6 +12,7 @@ from bot.state import FerrymanApp
 from handlers import (
     admin,
     admin_board,
+    admin_changes,
     admin_manifest,
     caller,
     chat_guard,
@@ -39,6 +40,7 @@ MODULES = (
     admin,
     admin_manifest,
     admin_board,
+    admin_changes,
     trip,
     problem_report,
     proof,

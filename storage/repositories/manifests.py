@@ -196,3 +196,21 @@ class ManifestRepository:
                     for t in trips
                 ],
             )
+
+    async def detach_messages(
+        self, assignment_id: int, purpose: str = "assignment"
+    ) -> list[tuple[int, int]]:
+        """The assignment's messages as (chat, message), no longer refreshed with the trip: the
+        trip went to another driver, whose copy must not show the old one's buttons again."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT chat_id, message_id FROM sent_messages"
+                " WHERE assignment_id = ? AND purpose = ? ORDER BY id",
+                (assignment_id, purpose),
+            ) as cursor:
+                found = [(row[0], row[1]) async for row in cursor]
+            await conn.execute(
+                "UPDATE sent_messages SET purpose = ? WHERE assignment_id = ? AND purpose = ?",
+                (f"{purpose}.reassigned", assignment_id, purpose),
+            )
+        return found
