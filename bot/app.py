@@ -12,7 +12,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.backup import hold_database
 from bot.clearance import ClearanceService
@@ -24,6 +24,8 @@ from bot.i18n import Translator
 from bot.jobs import schedule_jobs
 from bot.network import ApiContact, TrackedRequest, until_reachable
 from bot.nightly import schedule_backup
+from bot.outbox.budget import Budget, BudgetRateLimiter
+from bot.outbox.sender import Outbox
 from bot.state import AppState, BotData, FerrymanApp, FerrymanContext
 from bot.webhook import WebhookServer
 from storage.db import Database
@@ -62,7 +64,9 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Ferryma
         .base_url(settings.telegram.api_base_url)
         .base_file_url(settings.telegram.api_file_url)
         .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # One budget for direct replies and the outbox (see README, "Sending"): PTB's
+        # AIORateLimiter would let bursts through and pause everything after a 429.
+        .rate_limiter(BudgetRateLimiter(Budget()))
         .concurrent_updates(True)
         # The pool sizes python-telegram-bot's builder uses by default.
         .request(TrackedRequest(contact, connection_pool_size=256, proxy=proxy))
@@ -83,6 +87,8 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     db = await Database.open(settings.storage.database)
     repos = Repositories.build(db)
     await repos.places.sync(settings.places)
+    limiter = app.bot.rate_limiter
+    budget = limiter.budget if isinstance(limiter, BudgetRateLimiter) else Budget()
     state = AppState(
         settings=settings,
         repos=repos,
@@ -95,11 +101,14 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
             cache_dir=settings.storage.media_dir / "clearance",
             clock=clock,
         ),
+        outbox=Outbox(app.bot, repos, clock, budget),
     )
     app.bot_data.state = state
     schedule_jobs(app, state)
     schedule_heartbeat(app)
     schedule_backup(app, state)
+    # Rows left by the last run (unsent, or in flight when it died) go out first.
+    state.outbox.start(state)
     try:
         await publish_commands(app.bot, state.translator)
     except TelegramError as exc:
@@ -113,6 +122,7 @@ async def detach_state(app: FerrymanApp) -> None:
     state = app.bot_data.state
     if state is not None:
         app.bot_data.state = None
+        await state.outbox.stop()
         await state.clearance.close()
         await state.repos.db.close()
 

@@ -1,4 +1,10 @@
-"""Outgoing Telegram messages that services trigger: assignments, alerts, group notices."""
+"""What the bot says on its own initiative.
+
+The builders (``admin_alert``, ``group_notice``, ``staff_photo``) make outbox rows; callers add
+them in the transaction of the change that causes them and the outbox sender delivers them.
+``send_assignment`` and ``refresh_trip_messages`` stay direct: they answer a driver's own
+``/today`` or button press.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 from telegram import Bot, Message
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest
 
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, Status, next_status
 from bot.i18n import N_
-from bot.roles import admin_ids
+from bot.outbox import Method, Outgoing, Priority
+from bot.roles import admin_languages
 from bot.services.trips import Trip, load_trip
 from bot.services.visa import is_in_kazakhstan
 from bot.state import AppState
-from bot.telegram_limits import fit_caption
+from bot.telegram_limits import MESSAGE_LIMIT, fit, fit_caption
 from bot.views import trip_caption, trip_keyboard
 
 log = logging.getLogger(__name__)
@@ -108,7 +115,7 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
 
 
 async def refresh_trip_messages(bot: Bot, state: AppState, trip: Trip) -> None:
-    """Every copy of the assignment message shows the new status and only legal buttons."""
+    """Every copy of the assignment message shows the new status; the newest the buttons."""
     if trip.driver is None:
         return
     language = trip.driver.language
@@ -117,48 +124,113 @@ async def refresh_trip_messages(bot: Bot, state: AppState, trip: Trip) -> None:
     keyboard = trip_keyboard(
         trip, tr, language, await is_in_kazakhstan(state.repos, trip.driver.id)
     )
-    for sent in await state.repos.assignments.messages(trip.assignment.id, ASSIGNMENT_MESSAGE):
+    copies = await state.repos.assignments.messages(trip.assignment.id, ASSIGNMENT_MESSAGE)
+    for index, sent in enumerate(copies):
+        # Only the newest copy carries buttons (the morning re-send took them off the older).
+        newest = index == len(copies) - 1
         try:
             await bot.edit_message_caption(
                 chat_id=sent.chat_id,
                 message_id=sent.message_id,
                 caption=caption,
-                reply_markup=keyboard,
+                reply_markup=keyboard if newest else None,
             )
         except BadRequest as exc:
             # "message is not modified" or a message the driver deleted: nothing to fix.
             log.debug("could not refresh message %s: %s", sent.message_id, exc.message)
 
 
-async def notify_admins(bot: Bot, state: AppState, message: str, **values: Any) -> None:
-    language = state.settings.company.default_language
-    text = state.translator.get(language, message, **values)
-    for admin_id in await admin_ids(state):
-        try:
-            await bot.send_message(admin_id, text)
-        except (Forbidden, BadRequest) as exc:
-            log.warning("admin %s unreachable: %s", admin_id, exc.message)
+async def admin_language(state: AppState, telegram_id: int) -> str:
+    """The language this admin or owner reads alerts in."""
+    languages = await admin_languages(state)
+    return languages.get(telegram_id, state.settings.company.default_language)
 
 
-async def notify_group(bot: Bot, state: AppState, message: str, **values: Any) -> None:
+async def admin_alert(
+    state: AppState,
+    msgid: str,
+    *,
+    key: str,
+    priority: Priority = Priority.ALERT,
+    purpose: str = "alert",
+    assignment_id: int | None = None,
+    driver_id: int | None = None,
+    **values: Any,
+) -> list[Outgoing]:
+    """One message per admin and owner, each in that admin's language (built, not sent).
+
+    ``key`` names the occasion; the admin's chat id is appended so each copy is idempotent.
+    """
+    messages: list[Outgoing] = []
+    for admin_id, language in (await admin_languages(state)).items():
+        text = state.translator.get(language, msgid, **values)
+        messages.append(
+            Outgoing(
+                chat_id=admin_id,
+                method=Method.SEND_MESSAGE,
+                payload={"text": fit(text, MESSAGE_LIMIT)},
+                key=f"{key}:{admin_id}",
+                priority=priority,
+                purpose=purpose if purpose.startswith("alert") else f"alert.{purpose}",
+                assignment_id=assignment_id,
+                driver_id=driver_id,
+            )
+        )
+    return messages
+
+
+def group_notice(
+    state: AppState,
+    msgid: str,
+    *,
+    key: str,
+    priority: Priority = Priority.ROUTINE,
+    purpose: str = "group",
+    **values: Any,
+) -> list[Outgoing]:
+    """The message for the dispatch group in the company's language; none without a group."""
     group = state.settings.company.group_chat_id
     if group is None:
-        return
-    language = state.settings.company.default_language
-    try:
-        await bot.send_message(group, state.translator.get(language, message, **values))
-    except (Forbidden, BadRequest) as exc:
-        log.warning("dispatch group unreachable: %s", exc.message)
+        return []
+    text = state.translator.get(state.settings.company.default_language, msgid, **values)
+    return [
+        Outgoing(
+            chat_id=group,
+            method=Method.SEND_MESSAGE,
+            payload={"text": fit(text, MESSAGE_LIMIT)},
+            key=f"{key}:{group}",
+            priority=priority,
+            purpose=purpose,
+        )
+    ]
 
 
-async def forward_photo_to_staff(
-    bot: Bot, state: AppState, photo_file_id: str, caption: str
-) -> None:
-    targets = list(await admin_ids(state))
-    if state.settings.company.group_chat_id is not None:
-        targets.append(state.settings.company.group_chat_id)
-    for chat_id in targets:
-        try:
-            await bot.send_photo(chat_id, photo=photo_file_id, caption=fit_caption(caption))
-        except (Forbidden, BadRequest) as exc:
-            log.warning("chat %s unreachable for a problem photo: %s", chat_id, exc.message)
+async def staff_photo(
+    state: AppState,
+    photo_file_id: str,
+    msgid: str,
+    *,
+    key: str,
+    priority: Priority = Priority.URGENT,
+    purpose: str = "alert.photo",
+    **values: Any,
+) -> list[Outgoing]:
+    """A driver's photo for every admin (in their language) and the dispatch group."""
+    targets = list((await admin_languages(state)).items())
+    group = state.settings.company.group_chat_id
+    if group is not None:
+        targets.append((group, state.settings.company.default_language))
+    return [
+        Outgoing(
+            chat_id=chat_id,
+            method=Method.SEND_PHOTO,
+            payload={
+                "photo": photo_file_id,
+                "caption": fit_caption(state.translator.get(language, msgid, **values)),
+            },
+            key=f"{key}:{chat_id}",
+            priority=priority,
+            purpose=purpose,
+        )
+        for chat_id, language in targets
+    ]

@@ -12,6 +12,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.network import ApiContact
+from bot.outbox.sender import Outbox
 from storage.repositories import Repositories
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ class AppState:
     translator: Translator
     clock: Clock
     clearance: ClearanceService
+    outbox: Outbox  # the one sender; ``state.outbox.wake()`` after adding rows
 
 
 class BotData:

@@ -16,7 +16,7 @@ from bot.commands import set_chat_commands
 from bot.domain.pending import InputKind
 from bot.i18n import LANGUAGES, N_
 from bot.inputs import date_example
-from bot.notify import notify_admins
+from bot.notify import admin_alert
 from bot.roles import is_admin
 from bot.services import registration as reg
 from bot.services.errors import Refusal
@@ -237,7 +237,22 @@ async def on_registration_text(update: Update, context: FerrymanContext) -> bool
             update, context, await reg.wrong_input(state.repos, registration, state.clock.now())
         )
         return True
-    result = await reg.give_text(state.repos, registration, message.text, state.clock.now())
+    # The admins' "new driver" alert commits with the driver it announces.
+    async with state.repos.db.transaction():
+        result = await reg.give_text(state.repos, registration, message.text, state.clock.now())
+        if result.driver is not None:
+            await state.repos.outbox.add(
+                *await admin_alert(
+                    state,
+                    ADMIN_NEW_DRIVER,
+                    key=f"alert.registered:{result.driver.id}",
+                    purpose="alert.registered",
+                    driver_id=result.driver.id,
+                    name=result.driver.name,
+                    phone=result.driver.phone,
+                )
+            )
+    state.outbox.wake()
     if result.driver is None:
         await _prompt(update, context, result)
         return True
@@ -247,7 +262,6 @@ async def on_registration_text(update: Update, context: FerrymanContext) -> bool
         reply_markup=ReplyKeyboardRemove(),
     )
     await set_chat_commands(context.bot, state.translator, user.id, driver.language)
-    await notify_admins(context.bot, state, ADMIN_NEW_DRIVER, name=driver.name, phone=driver.phone)
     return True
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Update
 
 from bot.domain.pending import InputKind
 from bot.i18n import N_
-from bot.notify import forward_photo_to_staff, notify_admins, notify_group
+from bot.notify import admin_alert, group_notice, staff_photo
+from bot.outbox import Priority
 from bot.services import problems, proof
 from bot.services.errors import ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
@@ -26,35 +29,54 @@ async def send_problem_report(
     assert message is not None and user is not None
     state = context.state
     now = state.clock.now()
-    report = await problems.report_problem(
-        state.repos,
-        user.id,
-        text=text,
-        photo_file_id=photo_file_id,
-        telegram_at=telegram_time(message, now),
-        now=now,
-    )
     language = state.settings.company.default_language
-    trip = ""
-    if report.trip is not None:
-        trip = state.translator.get(
-            language,
-            TRIP_SUFFIX,
-            number=report.trip.assignment.id,
-            vin=report.trip.vehicle.vin,
+    # The staff's copies commit with the problem event: a failed call cannot lose the report.
+    async with state.repos.db.transaction():
+        report = await problems.report_problem(
+            state.repos,
+            user.id,
+            text=text,
+            photo_file_id=photo_file_id,
+            telegram_at=telegram_time(message, now),
+            now=now,
         )
-    values = {
-        "driver": report.driver.name,
-        "phone": report.driver.phone,
-        "trip": trip,
-        "text": report.text or "—",
-    }
-    if photo_file_id is not None:
-        caption = state.translator.get(language, STAFF_PROBLEM, **values)
-        await forward_photo_to_staff(context.bot, state, photo_file_id, caption)
-    else:
-        await notify_admins(context.bot, state, STAFF_PROBLEM, **values)
-        await notify_group(context.bot, state, STAFF_PROBLEM, **values)
+        trip = ""
+        if report.trip is not None:
+            trip = state.translator.get(
+                language,
+                TRIP_SUFFIX,
+                number=report.trip.assignment.id,
+                vin=report.trip.vehicle.vin,
+            )
+        values: dict[str, Any] = {
+            "driver": report.driver.name,
+            "phone": report.driver.phone,
+            "trip": trip,
+            "text": report.text or "—",
+        }
+        # Telegram's id of the driver's message names the report uniquely.
+        key = f"alert.problem:{message.chat_id}:{message.message_id}"
+        if photo_file_id is not None:
+            staff = await staff_photo(state, photo_file_id, STAFF_PROBLEM, key=key, **values)
+        else:
+            staff = await admin_alert(
+                state,
+                STAFF_PROBLEM,
+                key=key,
+                priority=Priority.URGENT,
+                purpose="alert.problem",
+                **values,
+            )
+            staff += group_notice(
+                state,
+                STAFF_PROBLEM,
+                key=key,
+                priority=Priority.URGENT,
+                purpose="alert.problem",
+                **values,
+            )
+        await state.repos.outbox.add(*staff)
+    state.outbox.wake()
     reply_language = await user_language(state, user)
     await message.reply_text(state.translator.get(reply_language, REPORTED))
     if report.resumed is InputKind.PROOF:

@@ -7,7 +7,8 @@ from telegram.ext import MessageHandler, filters
 
 from bot.domain.pending import InputKind
 from bot.i18n import N_
-from bot.notify import notify_admins, refresh_trip_messages
+from bot.notify import admin_alert, refresh_trip_messages
+from bot.outbox import Priority
 from bot.services import proof
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
@@ -105,19 +106,40 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
     state = context.state
     now = state.clock.now()
     location = message.location
-    delivery = await proof.add_location(
-        state.repos,
-        state.settings.delivery,
-        user.id,
-        latitude=location.latitude,
-        longitude=location.longitude,
-        accuracy_m=location.horizontal_accuracy,
-        live=_is_live(location),
-        forwarded=_is_forwarded(message),
-        telegram_at=telegram_time(message, now),
-        now=now,
-    )
-    trip = delivery.trip
+    # A flagged delivery's alert commits with the delivery: a failed call cannot lose it.
+    async with state.repos.db.transaction():
+        delivery = await proof.add_location(
+            state.repos,
+            state.settings.delivery,
+            user.id,
+            latitude=location.latitude,
+            longitude=location.longitude,
+            accuracy_m=location.horizontal_accuracy,
+            live=_is_live(location),
+            forwarded=_is_forwarded(message),
+            telegram_at=telegram_time(message, now),
+            now=now,
+        )
+        trip = delivery.trip
+        if delivery.verdict.flagged:
+            staff_language = state.settings.company.default_language
+            await state.repos.outbox.add(
+                *await admin_alert(
+                    state,
+                    ADMIN_FLAGGED,
+                    key=f"alert.flagged:{trip.assignment.id}",
+                    priority=Priority.URGENT,
+                    purpose="alert.flagged",
+                    assignment_id=trip.assignment.id,
+                    number=trip.assignment.id,
+                    vin=trip.vehicle.vin,
+                    driver=trip.driver.name if trip.driver else "?",
+                    distance=format_number(delivery.verdict.distance_m, staff_language),
+                    place=trip.destination.name_in(staff_language),
+                    radius=format_number(delivery.verdict.radius_m, staff_language),
+                )
+            )
+    state.outbox.wake()
     language = await user_language(state, user)
     distance = format_number(delivery.verdict.distance_m, language)
     text = DELIVERED_FLAGGED if delivery.verdict.flagged else DELIVERED
@@ -126,20 +148,6 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
         state.translator.get(language, text, number=trip.assignment.id, distance=distance),
         reply_markup=ReplyKeyboardRemove(),
     )
-    driver_name = trip.driver.name if trip.driver else "?"
-    if delivery.verdict.flagged:
-        staff_language = state.settings.company.default_language
-        await notify_admins(
-            context.bot,
-            state,
-            ADMIN_FLAGGED,
-            number=trip.assignment.id,
-            vin=trip.vehicle.vin,
-            driver=driver_name,
-            distance=format_number(delivery.verdict.distance_m, staff_language),
-            place=trip.destination.name_in(staff_language),
-            radius=format_number(delivery.verdict.radius_m, staff_language),
-        )
 
 
 async def on_live_location_update(update: Update, context: FerrymanContext) -> None:

@@ -9,7 +9,8 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.domain.lifecycle import Action
 from bot.i18n import N_
-from bot.notify import notify_admins, refresh_trip_messages
+from bot.notify import admin_alert, refresh_trip_messages
+from bot.outbox import Priority
 from bot.services import problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
@@ -64,22 +65,38 @@ async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress)
     state, user = context.state, update.effective_user
     assert user is not None
     action = ACTIONS[press.button]
-    # A button press carries no Telegram timestamp; our clock is the record.
-    trip = await trips.apply_driver_action(
-        state.repos, user.id, press.assignment_id, action, now=state.clock.now(), telegram_at=None
-    )
+    # A button press carries no Telegram timestamp; our clock is the record. The admins' alert
+    # about a decline commits with the decline itself, so neither can be lost without the other.
+    async with state.repos.db.transaction():
+        trip = await trips.apply_driver_action(
+            state.repos,
+            user.id,
+            press.assignment_id,
+            action,
+            now=state.clock.now(),
+            telegram_at=None,
+        )
+        if action is Action.DECLINE and trip.driver is not None:
+            # Admins hear it now (someone must take the car); the group reads it in the digest.
+            await state.repos.outbox.add(
+                *await admin_alert(
+                    state,
+                    DECLINED_NOTICE,
+                    key=f"alert.decline:{trip.assignment.id}:{trip.driver.id}",
+                    priority=Priority.URGENT,
+                    purpose="alert.decline",
+                    assignment_id=trip.assignment.id,
+                    driver_id=trip.driver.id,
+                    driver=trip.driver.name,
+                    number=trip.assignment.id,
+                    vin=trip.vehicle.vin,
+                )
+            )
+    state.outbox.wake()
     # Buttons first, then the toast: when the driver sees it, the keyboard is already right.
     await refresh_trip_messages(context.bot, state, trip)
     language = await user_language(state, user)
     await answer(update, context, CONFIRMED[action], place=trip.pickup.name_in(language))
-    if action is Action.DECLINE and trip.driver is not None:
-        values = {
-            "driver": trip.driver.name,
-            "number": trip.assignment.id,
-            "vin": trip.vehicle.vin,
-        }
-        # Admins hear it now (someone must take the car); the group reads it in the digest.
-        await notify_admins(context.bot, state, DECLINED_NOTICE, **values)
 
 
 async def _deliver(update: Update, context: FerrymanContext, press: TripPress) -> None:

@@ -302,6 +302,38 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE places ADD COLUMN names TEXT NOT NULL DEFAULT '{}';
         """,
     ),
+    Migration(
+        10,
+        "outbox and unreachable drivers",
+        """
+        -- Everything the bot sends on its own initiative, written in the transaction of the
+        -- change that causes it; one sender drains it in (priority, id) order.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            chat_id INTEGER NOT NULL,
+            method TEXT NOT NULL,
+            payload TEXT NOT NULL DEFAULT '{}',
+            priority INTEGER NOT NULL,
+            purpose TEXT NOT NULL DEFAULT '',
+            assignment_id INTEGER REFERENCES assignments(id),
+            driver_id INTEGER REFERENCES drivers(id),
+            not_before TEXT,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'skipped')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            message_id INTEGER,
+            error TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            done_at TEXT
+        );
+        CREATE INDEX outbox_queue ON outbox (priority, id) WHERE status IN ('pending', 'sending');
+        CREATE INDEX outbox_assignment ON outbox (assignment_id, purpose);
+        -- Set when Telegram refuses the driver's chat (blocked bot, chat gone); cleared when
+        -- the driver writes to the bot again.
+        ALTER TABLE drivers ADD COLUMN unreachable_at TEXT;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

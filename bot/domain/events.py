@@ -50,6 +50,13 @@ class EventKind(StrEnum):
     # Chats the bot is in.
     GROUP_LEFT = "group_left"
     GROUP_MIGRATED = "group_migrated"
+    # Sending: the outbox, dispatch and the scheduler's reminders.
+    OUTBOX_FAILED = "outbox_failed"
+    DRIVER_UNREACHABLE = "driver_unreachable"
+    DRIVER_REACHABLE = "driver_reachable"
+    CHAT_UNREACHABLE = "chat_unreachable"
+    NOT_DISPATCHED = "not_dispatched"
+    REMINDER = "reminder"  # one step of the reminder/escalation ladder, named in the payload
 
     @classmethod
     def of_action(cls, action: Action) -> EventKind:

@@ -17,6 +17,7 @@ from storage.repositories.drivers import DriverExists, DriverRepository
 from storage.repositories.events import EventRepository
 from storage.repositories.manifests import ManifestRepository
 from storage.repositories.onboarding import InvitationRepository, RegistrationRepository
+from storage.repositories.outbox import OutboxRepository
 from storage.repositories.pending import PendingInputRepository
 from storage.repositories.places import PlaceRepository
 from storage.repositories.proofs import ProofRepository
@@ -45,6 +46,7 @@ class Repositories:
     staff: StaffRepository
     overrides: OverrideRepository
     answers: AnswerRepository
+    outbox: OutboxRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -67,4 +69,5 @@ class Repositories:
             staff=StaffRepository(db),
             overrides=OverrideRepository(db),
             answers=AnswerRepository(db),
+            outbox=OutboxRepository(db),
         )

@@ -107,3 +107,29 @@ class DriverRepository:
             await conn.execute(
                 "UPDATE drivers SET status = ? WHERE id = ?", (status.value, driver_id)
             )
+
+    async def mark_unreachable(self, telegram_id: int, now: datetime) -> Driver | None:
+        """Telegram refused the driver's chat; returns the driver only if this is news."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE drivers SET unreachable_at = ?"
+                " WHERE telegram_id = ? AND unreachable_at IS NULL",
+                (dt_to_db(now), telegram_id),
+            )
+            if cursor.rowcount == 0:
+                return None
+        return await self.by_telegram_id(telegram_id)
+
+    async def mark_reachable(self, telegram_id: int) -> bool:
+        """The driver wrote to the bot again; True if they had been unreachable."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE drivers SET unreachable_at = NULL"
+                " WHERE telegram_id = ? AND unreachable_at IS NOT NULL",
+                (telegram_id,),
+            )
+            return cursor.rowcount > 0
+
+    async def unreachable_ids(self) -> set[int]:
+        rows = await self.db.fetch_all("SELECT id FROM drivers WHERE unreachable_at IS NOT NULL")
+        return {int(row[0]) for row in rows}

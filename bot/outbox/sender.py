@@ -1,0 +1,375 @@
+"""The one sender: drains the outbox in priority order, inside Telegram's limits.
+
+At most one message is in flight at a time. A row is *claimed* (marked ``sending``) in its own
+commit before the call and *finished* in another after it, so after a crash only unsent rows
+go out again, plus at most the single claimed one whose answer never arrived.
+
+What Telegram says decides what happens to a row:
+
+- 200: sent, Telegram's message id recorded (an assignment also moves ``planned → sent``);
+- 429: the whole budget pauses for ``retry_after`` and the row goes out afterwards;
+- 5xx, network errors: retried with growing backoff (other rows carry on meanwhile), after
+  ``max_attempts`` the row fails with an event and an admin alert;
+- 403, or 400 "chat not found": the chat is unreachable — a driver is marked so, an event is
+  written, the admins are told once, the chat's other rows are skipped; the queue carries on;
+- any other 400: the row fails with an event (the request itself is wrong; retrying cannot
+  help).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from telegram import InputFile, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.domain.events import EventKind
+from bot.i18n import N_
+from bot.outbox.budget import OUTBOX_CALL, Budget, retry_after_seconds
+from bot.outbox.model import Method, QueuedMessage, Status
+
+if TYPE_CHECKING:
+    from telegram.ext import ExtBot
+
+    from bot.clock import Clock
+    from bot.state import AppState
+    from storage.repositories import Repositories
+
+log = logging.getLogger(__name__)
+
+EVENT_FAILED = EventKind.OUTBOX_FAILED
+EVENT_UNREACHABLE = EventKind.DRIVER_UNREACHABLE
+EVENT_CHAT_UNREACHABLE = EventKind.CHAT_UNREACHABLE
+
+ALERT_FAILED = N_(
+    "⚠️ A message could not be delivered after {attempts} attempts ({what}, chat {chat}): {error}"
+)
+ALERT_UNREACHABLE = N_(
+    "⚠️ Driver {driver} ({phone}) cannot be reached in Telegram ({error}). Nothing more is "
+    "sent to them until they write to the bot again."
+)
+
+MAX_ATTEMPTS = 5  # 5xx / network failures of one row before it is given up
+CRASH_ATTEMPTS = 20  # claims of one row across restarts: a row that crashes us is given up
+BATCH = 64  # rows read per query
+IDLE_POLL = 1.0  # seconds between looks when nothing is due (rows with not_before, backoff)
+STOP_GRACE = 5.0  # seconds the in-flight call gets to finish at shutdown
+
+
+def _unreachable(exc: TelegramError) -> bool:
+    if isinstance(exc, Forbidden):
+        return True
+    return isinstance(exc, BadRequest) and "chat not found" in exc.message.lower()
+
+
+def _not_modified(exc: TelegramError) -> bool:
+    return isinstance(exc, BadRequest) and "message is not modified" in exc.message.lower()
+
+
+def _api_kwargs(chat_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload as Bot API arguments; ``{"path": ...}`` values become uploads."""
+    kwargs: dict[str, Any] = {"chat_id": chat_id}
+    for name, value in payload.items():
+        if isinstance(value, dict) and set(value) == {"path"}:
+            path = Path(value["path"])
+            kwargs[name] = InputFile(path.read_bytes(), filename=path.name)
+        else:
+            kwargs[name] = value
+    return kwargs
+
+
+def _snake(method: Method) -> str:
+    """``sendMessage`` → ``send_message``: PTB's typed method (it warns on do_api_request)."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in str(method))
+
+
+def _message_id(result: Any) -> int | None:
+    if isinstance(result, Message):
+        return result.message_id
+    if isinstance(result, dict):
+        value = result.get("message_id")
+        return int(value) if value is not None else None
+    if isinstance(result, list | tuple) and result:
+        return _message_id(result[0])
+    return None  # an edit answered True
+
+
+class Outbox:
+    """Started with the application (``bot.app``), stopped before the database closes."""
+
+    def __init__(
+        self,
+        bot: ExtBot[Any],
+        repos: Repositories,
+        clock: Clock,
+        budget: Budget,
+        *,
+        max_attempts: int = MAX_ATTEMPTS,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 60.0,
+    ) -> None:
+        self.bot = bot
+        self.repos = repos
+        self.clock = clock
+        self.budget = budget
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._state: AppState | None = None
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._failures: dict[int, int] = {}  # row id -> 5xx/network failures in this run
+        self._retry_at: dict[int, float] = {}  # row id -> monotonic time of the next try
+        self.sent = 0
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def start(self, state: AppState) -> None:
+        if self._task is not None:
+            return
+        self._state = state
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="ferryman-outbox")
+
+    async def stop(self) -> None:
+        """Let the message in flight finish (its answer is recorded), then stop."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE)
+        except TimeoutError:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def wake(self) -> None:
+        """New rows were committed: look now rather than at the next poll."""
+        self._idle.clear()
+        self._wake.set()
+
+    async def idle(self, within: float = 30.0) -> None:
+        """Wait until nothing is due (tests, the demo and benchmarks)."""
+        self.wake()
+        await asyncio.wait_for(self._idle.wait(), within)
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                busy = await self._drain_batch()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # The sender must outlive any one bad row or a locked database.
+                log.exception("outbox sender failed; trying again shortly")
+                busy = False
+                await asyncio.sleep(IDLE_POLL)
+            if not busy and not self._stopping:
+                await self._wait()
+
+    async def _wait(self) -> None:
+        if not self._retry_at:
+            self._idle.set()
+        timeout = IDLE_POLL
+        if self._retry_at:
+            timeout = max(0.0, min(timeout, min(self._retry_at.values()) - time.monotonic()))
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _drain_batch(self) -> bool:
+        """Send what is due now; False when there was nothing to send."""
+        mono = time.monotonic()
+        for row_id in [i for i, at in self._retry_at.items() if at <= mono]:
+            del self._retry_at[row_id]
+        self._wake.clear()
+        rows = await self.repos.outbox.due(
+            self.clock.now(),
+            limit=BATCH,
+            skip_ids=list(self._retry_at),
+            skip_chats=self.budget.busy_chats(),
+        )
+        if not rows:
+            return False
+        sent_any = False
+        for row in rows:
+            if self._stopping:
+                break
+            if self._wake.is_set() and sent_any:
+                break  # something new was queued: it may outrank the rest of this batch
+            if self.budget.chat_wait(row.message.chat_id) > 0:
+                continue  # this chat's own limit; later rows to other chats go first
+            await self._send(row)
+            sent_any = True
+        return sent_any
+
+    async def _send(self, row: QueuedMessage) -> None:
+        message = row.message
+        await self.budget.acquire(message.chat_id, message.priority)
+        if row.attempts >= CRASH_ATTEMPTS:
+            await self._fail(row, "claimed too often without an answer", row.attempts)
+            return
+        await self.repos.outbox.claim(row.id)
+        try:
+            if message.method is Method.ASSIGNMENT:
+                from bot.services import dispatch  # the service imports the outbox model
+
+                result = await dispatch.deliver_assignment(self._app_state, row, OUTBOX_CALL)
+                if result is None:
+                    await self.repos.outbox.finish(
+                        row.id, Status.SKIPPED, self.clock.now(), error="trip moved on"
+                    )
+                    return
+            else:
+                call = getattr(self.bot, _snake(message.method))
+                result = await call(
+                    **_api_kwargs(message.chat_id, dict(message.payload)),
+                    rate_limit_args=OUTBOX_CALL,
+                )
+        except RetryAfter as exc:
+            wait = retry_after_seconds(exc)
+            log.warning("429 from Telegram: the outbox pauses %.0f s", wait)
+            self.budget.pause(wait)
+            await self.repos.outbox.release(row.id, "429")
+            return
+        except TelegramError as exc:
+            await self._refused(row, exc)
+            return
+        await self._delivered(row, result)
+
+    async def _delivered(self, row: QueuedMessage, result: Any) -> None:
+        self._failures.pop(row.id, None)
+        self.sent += 1
+        now = self.clock.now()
+        async with self.repos.db.transaction():
+            await self.repos.outbox.finish(
+                row.id, Status.SENT, now, message_id=_message_id(result)
+            )
+            if row.message.method is Method.ASSIGNMENT:
+                from bot.services import dispatch
+
+                assert isinstance(result, Message)
+                await dispatch.record_assignment_sent(self._app_state, row, result, now)
+
+    async def _refused(self, row: QueuedMessage, exc: TelegramError) -> None:
+        message = row.message
+        if _not_modified(exc):
+            await self.repos.outbox.finish(row.id, Status.SENT, self.clock.now())
+        elif _unreachable(exc):
+            await self._unreachable(row, exc)
+        elif isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            failures = self._failures.get(row.id, 0) + 1
+            if failures >= self.max_attempts:
+                self._failures.pop(row.id, None)
+                await self._fail(row, exc.message, failures)
+                return
+            self._failures[row.id] = failures
+            delay = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
+            self._retry_at[row.id] = time.monotonic() + delay
+            log.info(
+                "outbox %s to %s failed (%s); retry in %.1f s",
+                message.method,
+                message.chat_id,
+                exc.message,
+                delay,
+            )
+            await self.repos.outbox.release(row.id, exc.message)
+        else:
+            await self._fail(row, exc.message, row.attempts + 1)
+
+    async def _fail(self, row: QueuedMessage, error: str, attempts: int) -> None:
+        message = row.message
+        now = self.clock.now()
+        log.warning("outbox gave up on %s (%s): %s", message.purpose, message.key, error)
+        async with self.repos.db.transaction():
+            await self.repos.outbox.finish(row.id, Status.FAILED, now, error=error)
+            await self.repos.events.append(
+                EVENT_FAILED,
+                recorded_at=now,
+                assignment_id=message.assignment_id,
+                driver_id=message.driver_id,
+                payload={
+                    "purpose": message.purpose,
+                    "method": str(message.method),
+                    "error": error,
+                    "attempts": attempts,
+                },
+            )
+            # An alert that itself fails is an event only: alerting about it could loop.
+            if not message.purpose.startswith("alert."):
+                from bot.notify import admin_alert
+
+                await self.repos.outbox.add(
+                    *await admin_alert(
+                        self._app_state,
+                        ALERT_FAILED,
+                        key=f"alert.outbox_failed:{row.id}",
+                        attempts=attempts,
+                        what=message.purpose or str(message.method),
+                        chat=message.chat_id,
+                        error=error,
+                    )
+                )
+        self._wake.set()
+
+    async def _unreachable(self, row: QueuedMessage, exc: TelegramError) -> None:
+        message = row.message
+        now = self.clock.now()
+        async with self.repos.db.transaction():
+            await self.repos.outbox.finish(row.id, Status.FAILED, now, error=exc.message)
+            skipped = await self.repos.outbox.skip_chat(message.chat_id, "unreachable", now)
+            driver = await self.repos.drivers.mark_unreachable(message.chat_id, now)
+            if driver is not None:
+                from bot.notify import admin_alert
+
+                await self.repos.events.append(
+                    EVENT_UNREACHABLE,
+                    recorded_at=now,
+                    driver_id=driver.id,
+                    assignment_id=message.assignment_id,
+                    payload={"error": exc.message, "skipped": skipped},
+                )
+                await self.repos.outbox.add(
+                    *await admin_alert(
+                        self._app_state,
+                        ALERT_UNREACHABLE,
+                        key=f"alert.unreachable:{driver.id}:{row.id}",
+                        driver=driver.name,
+                        phone=driver.phone or "—",
+                        error=exc.message,
+                    )
+                )
+            elif await self.repos.drivers.by_telegram_id(message.chat_id) is None:
+                await self.repos.events.append(
+                    EVENT_CHAT_UNREACHABLE,
+                    recorded_at=now,
+                    payload={"chat_id": message.chat_id, "error": exc.message},
+                )
+        log.warning(
+            "chat %s unreachable (%s); %d queued rows skipped",
+            message.chat_id,
+            exc.message,
+            skipped,
+        )
+        self._wake.set()
+
+    @property
+    def _app_state(self) -> AppState:
+        if self._state is None:
+            raise RuntimeError("the outbox sender was used before start()")
+        return self._state
