@@ -10,8 +10,10 @@ paces itself), with the same python-telegram-bot setup: polling, concurrent upda
 limiter. The echo bot answers a press with its data and a location with its coordinates; the
 ratio of the two throughputs is what Ferryman's own work costs.
 
-- a press is Accept on the assignment: the first one accepts (the message is edited), every
-  later one is a double tap that Ferryman looks up and refuses ("That step is not possible");
+- a press is Accept on an assignment the driver has accepted already: the double tap of a
+  weak connection, which Ferryman looks up (driver, trip, language) and refuses with an answer.
+  A first press also edits the message, and edits share Telegram's ~30 messages/s budget, so
+  they would measure the budget rather than the bot;
 - a location while no delivery is in progress gets a sendMessage answer, so it counts against
   Telegram's ~30 messages/s budget: the rising-rate mix keeps it to one update in ten.
 
@@ -175,7 +177,7 @@ def _vin(serial: int) -> str:
 
 
 async def _seed(state: Any, drivers: Sequence[tuple[int, int]]) -> None:
-    """Registered drivers, each with an assignment sent as the first message in the chat."""
+    """Registered drivers, each with an accepted assignment: the first message in the chat."""
     from bot.domain.lifecycle import Status
     from bot.notify import ASSIGNMENT_MESSAGE
     from bot.services.assignments import NewAssignment, create_assignment
@@ -211,7 +213,7 @@ async def _seed(state: Any, drivers: Sequence[tuple[int, int]]) -> None:
         )
         # The emulator's press data names assignment `index`: a fresh database numbers alike.
         assert assignment.id == index, (assignment.id, index)
-        await repos.assignments.set_status(assignment, Status.SENT, now)
+        await repos.assignments.set_status(assignment, Status.ACCEPTED, now)
         await repos.assignments.record_message(
             assignment.id, telegram_id, message_id, ASSIGNMENT_MESSAGE, now
         )
