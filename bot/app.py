@@ -26,6 +26,7 @@ from bot.network import ApiContact, TrackedRequest, until_reachable
 from bot.nightly import schedule_backup
 from bot.outbox.budget import Budget, BudgetRateLimiter
 from bot.outbox.sender import Outbox
+from bot.profile import publish_profile
 from bot.state import AppState, BotData, FerrymanApp, FerrymanContext
 from bot.webhook import WebhookServer
 from storage.db import Database
@@ -114,6 +115,7 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     except TelegramError as exc:
         # Menus are a convenience; a bot that cannot set them must still work.
         log.warning("could not publish the command menus: %s", exc)
+    await publish_profile(app.bot, state.translator, settings.company.name)
     log.info("ferryman ready: database %s", settings.storage.database)
     return state
 

@@ -140,25 +140,31 @@ async def leave_chat(call: Call) -> bool:
     return True
 
 
-# Settings a bot may change that no test here inspects beyond reading them back.
+# The bot's profile texts per language: (parameter, result field, Telegram's length limit).
 _TEXT_SETTINGS = {
-    "setmydescription": ("description", "description"),
-    "setmyshortdescription": ("short_description", "short_description"),
-    "setmyname": ("name", "name"),
+    "setmydescription": ("description", "description", 512),
+    "setmyshortdescription": ("short_description", "short_description", 120),
+    "setmyname": ("name", "name", 64),
 }
 
 
 @method("setMyDescription", "setMyShortDescription", "setMyName")
 async def set_text_setting(call: Call) -> bool:
-    param, _ = _TEXT_SETTINGS[call.method_name]
+    param, _, limit = _TEXT_SETTINGS[call.method_name]
     language = call.params.text("language_code") or ""
-    call.bot.texts[f"{param}:{language}"] = call.params.text(param) or ""
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    value = call.params.text(param) or ""
+    # Telegram counts UTF-16 code units, as for message texts.
+    if len(value.encode("utf-16-le")) // 2 > limit:
+        raise bad_request(f"{param.replace('_', ' ')} is too long")
+    call.bot.texts[f"{param}:{language}"] = value
     return True
 
 
 @method("getMyDescription", "getMyShortDescription", "getMyName")
 async def get_text_setting(call: Call) -> dict[str, Any]:
-    param, field = _TEXT_SETTINGS["set" + call.method_name.removeprefix("get")]
+    param, field, _ = _TEXT_SETTINGS["set" + call.method_name.removeprefix("get")]
     language = call.params.text("language_code") or ""
     value = call.bot.texts.get(f"{param}:{language}", "")
     if param == "name" and not value:
