@@ -22,6 +22,7 @@ from typing import Any
 
 import aiosqlite
 
+from storage.codec import dt_to_db
 from storage.migrations import LATEST_VERSION
 
 HEARTBEAT_SECONDS = 30
@@ -138,14 +139,17 @@ async def database_checks(report: HealthReport, conn: aiosqlite.Connection, now:
         has_outbox = await cursor.fetchone() is not None
     if not has_outbox:
         return
+    # Due since: its creation, or its not_before for a message held back until then.
     async with conn.execute(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        "SELECT COUNT(*), MIN(CASE WHEN not_before IS NULL THEN created_at END),"
+        " MIN(not_before) FROM outbox WHERE status IN ('pending', 'sending')"
         " AND (not_before IS NULL OR not_before <= ?)",
-        (now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
+        (dt_to_db(now),),
     ) as cursor:
         count_row = await cursor.fetchone()
     count = int(count_row[0]) if count_row else 0
-    oldest = _parse_time(count_row[1]) if count_row and count_row[1] else None
+    since = [_parse_time(raw) for raw in (count_row or ())[1:] if raw]
+    oldest = min(since) if since else None
     age = now - oldest if oldest else timedelta(0)
     report.add(
         "outbox",

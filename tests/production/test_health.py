@@ -143,3 +143,25 @@ async def test_healthz_in_webhook_mode(emulator: Emulator, start_ferryman: Start
     assert status == 503
     assert body["healthy"] is False
     assert body["checks"]["bot_api"]["ok"] is False  # type: ignore[index]
+
+
+async def test_the_outbox_backlog_is_reported(tmp_path: Path) -> None:
+    from storage.db import Database
+
+    now = datetime.now(UTC)
+    database = tmp_path / "ferryman.sqlite3"
+    db = await Database.open(database)
+    created = (now - timedelta(minutes=45)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    async with db.transaction() as conn:
+        for key, created_at, not_before in (
+            ("stuck", created, None),  # due for 45 minutes: stuck
+            ("tomorrow", created, now + timedelta(hours=10)),  # held back: not counted
+        ):
+            await conn.execute(
+                "INSERT INTO outbox (key, chat_id, method, priority, created_at, not_before)"
+                " VALUES (?, 1, 'sendMessage', 3, ?, ?)",
+                (key, created_at, not_before.isoformat() if not_before else None),
+            )
+    await db.close()
+    text = (await offline_report(database, now)).as_text()
+    assert "FAIL outbox: 1 message(s) due, oldest waiting 45 min (limit 30 min)" in text
