@@ -20,8 +20,9 @@ from tests.test_i18n import SOURCE
 
 # Words that stay as they are in every language: the car's identifier, the code type, the
 # zone label, file types and encodings, the date pattern a manifest file must use, the
-# product's name, and "English" on the language picker (each language is named in itself).
-ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "english", "fm"}
+# product's name and Telegram's, and "English" on the language picker (each language is named
+# in itself).
+ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "telegram", "english", "fm"}
 ALLOWED |= {"excel", "xlsx", "csv", "utf", "gb", "mb", "yyyy", "mm", "dd", "hh"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # Commands and the manifest's column names (clearance_code) are typed as they are.
