@@ -48,6 +48,7 @@ REFUSALS = {
         "Contact your dispatcher."
     ),
     Refusal.ALREADY_FILED: N_("This photo is already filed."),
+    Refusal.PHOTO_REUSED: N_("This photo is already on record as proof. Take a new photo."),
 }
 
 

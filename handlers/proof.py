@@ -11,11 +11,12 @@ from bot.notify import admin_alert, refresh_trip_messages
 from bot.outbox import Priority
 from bot.services import proof
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.photo_checks import PhotoReused
 from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from bot.timefmt import format_number
 from handlers.common import refusals_answered, refuse, telegram_time, user_language
-from handlers.proof_prompts import ask_for_next_proof
+from handlers.proof_prompts import ask_for_next_proof, item_name
 from handlers.registry import NEW, PRIVATE, add
 from handlers.router import add_dialog
 
@@ -29,6 +30,14 @@ ADMIN_FLAGGED = N_(
     "(allowed {radius} m). Please check."
 )
 ALL_PHOTOS_DONE = N_("All photos are in. Now share your location with the button.")
+PHOTO_REUSED = N_(
+    "This photo is already on record as “{item}” of assignment #{number}. A photo counts "
+    "once: take a new one now."
+)
+ADMIN_NEAR_COPY = N_(
+    "⚠️ Assignment #{number} ({vin}): {driver}'s photo of “{item}” looks like the photo of "
+    "“{earlier_item}” for assignment #{earlier}. It was accepted; please check."
+)
 
 
 def _is_forwarded(message: Message) -> bool:
@@ -77,22 +86,55 @@ async def _photo(
         raise ServiceRefused(Refusal.FILE_TOO_LARGE)
     telegram_file = await context.bot.get_file(file_id)
     data = bytes(await telegram_file.download_as_bytearray())
-    item, step = await proof.add_photo(
-        state.repos,
-        state.settings.delivery,
-        state.settings.storage.media_dir,
-        user.id,
-        data=data,
-        file_id=file_id,
-        file_unique_id=unique_id,
-        forwarded=False,
-        telegram_at=telegram_time(message, now),
-        now=now,
+    language = await user_language(state, user)
+    tr = state.translator
+    try:
+        added = await proof.add_photo(
+            state.repos,
+            state.settings.delivery,
+            state.settings.storage.media_dir,
+            user.id,
+            data=data,
+            file_id=file_id,
+            file_unique_id=unique_id,
+            forwarded=False,
+            telegram_at=telegram_time(message, now),
+            now=now,
+            on_near_copy=lambda added: _alert_near_copy(context, added),
+        )
+    except PhotoReused as reused:
+        item = item_name(reused.item, tr, language)
+        await message.reply_text(
+            tr.get(language, PHOTO_REUSED, item=item, number=reused.assignment_id)
+        )
+        return
+    if not added.item:
+        await message.reply_text(tr.get(language, ALL_PHOTOS_DONE))
+    if added.near_copy is not None:
+        state.outbox.wake()
+    await ask_for_next_proof(context, user, added.step)
+
+
+async def _alert_near_copy(context: FerrymanContext, added: proof.PhotoAdded) -> None:
+    """Told like a delivery outside the geofence: accepted, for a person to look at."""
+    state, similar, trip = context.state, added.near_copy, added.step.trip
+    assert similar is not None
+    staff_language = state.settings.company.default_language
+    alerts = await admin_alert(
+        state,
+        ADMIN_NEAR_COPY,
+        key=f"alert.near_copy:{trip.assignment.id}:{added.item}",
+        priority=Priority.URGENT,
+        purpose="alert.near_copy",
+        assignment_id=trip.assignment.id,
+        number=trip.assignment.id,
+        vin=trip.vehicle.vin,
+        driver=trip.driver.name if trip.driver else "?",
+        item=item_name(added.item, state.translator, staff_language),
+        earlier_item=item_name(similar.item, state.translator, staff_language),
+        earlier=similar.assignment_id,
     )
-    if not item:
-        language = await user_language(state, user)
-        await message.reply_text(state.translator.get(language, ALL_PHOTOS_DONE))
-    await ask_for_next_proof(context, user, step)
+    await state.repos.outbox.add(*alerts)
 
 
 @refusals_answered("location")

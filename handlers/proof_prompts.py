@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup, User
 
 from bot.domain.proof_items import ProofItem
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.services.proof import ProofStep
 from bot.state import FerrymanContext
 from handlers.common import user_language
@@ -16,11 +16,22 @@ CHECKLIST_LABELS: dict[str, str] = {
     ProofItem.DASHBOARD: N_("the dashboard showing the odometer and the state of charge"),
     ProofItem.CAR_AT_LOT: N_("the whole car at the lot"),
 }
+# The same items named on their own ("as «the VIN plate»"): said when a photo is refused.
+ITEM_NAMES: dict[str, str] = {
+    ProofItem.VIN_PLATE: N_("VIN plate"),
+    ProofItem.DASHBOARD: N_("dashboard"),
+    ProofItem.CAR_AT_LOT: N_("car at the lot"),
+}
 PHOTO_PROMPT = N_("Photo {number} of {total}: send a photo of {item}.")
 LOCATION_PROMPT = N_(
     "Photos received. Now share your location with the button below (a live location is welcome)."
 )
 SHARE_LOCATION = N_("📍 Share my location")
+
+
+def item_name(item: str, tr: Translator, language: str) -> str:
+    msgid = ITEM_NAMES.get(item)
+    return tr.get(language, msgid) if msgid else item.replace("_", " ")
 
 
 async def ask_for_next_proof(context: FerrymanContext, driver: User, step: ProofStep) -> None:

@@ -334,6 +334,22 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE drivers ADD COLUMN unreachable_at TEXT;
         """,
     ),
+    Migration(
+        11,
+        "proof photo fingerprints and pickup photos",
+        """
+        -- A photo already used as proof is found by its bytes or Telegram's file id...
+        CREATE INDEX proofs_sha256 ON proofs (sha256) WHERE sha256 IS NOT NULL;
+        CREATE INDEX proofs_file_unique_id ON proofs (file_unique_id)
+            WHERE file_unique_id IS NOT NULL;
+        -- ...and a near copy (cropped, recompressed) by its perceptual hash (hex).
+        ALTER TABLE proofs ADD COLUMN phash TEXT;
+        CREATE INDEX proofs_received ON proofs (received_at) WHERE phash IS NOT NULL;
+        -- Photos taken at the yard before "Picked up", or at the lot before the location.
+        ALTER TABLE proofs ADD COLUMN stage TEXT NOT NULL DEFAULT 'delivery'
+            CHECK (stage IN ('pickup', 'delivery'));
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

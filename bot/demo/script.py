@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from bot.app import build_application, running
 from bot.clock import FixedClock
 from bot.config import Settings, parse_settings
-from bot.demo.steps import assign, receive_assignment, register, state_of, tap
+from bot.demo.steps import assign, camera_photo, receive_assignment, register, state_of, tap
 from bot.demo.transcript import Transcript
 from bot.jobs import GROUP_DIGEST_JOB
 from bot.notify import send_assignment
 from bot.services.visa import driver_visa_status
 from bot.timefmt import format_time
-from botapi_emulator import ChatMessage, EmulatedUser, Emulator, sample_image
+from botapi_emulator import ChatMessage, EmulatedUser, Emulator
 
 log = logging.getLogger(__name__)
 
@@ -233,9 +233,10 @@ async def _day(
         photo = messages[user.id]
         await tap(user, photo, photo.buttons[0])
         transcript.action(user, f"presses [{photo.buttons[0] if photo.buttons else 'delivered'}]")
-        for _ in state.settings.delivery.photo_checklist:
+        for shot, _ in enumerate(state.settings.delivery.photo_checklist):
             await user.next_message()
-            await user.send_photo(sample_image(1280, 960, color="#445566"))
+            # Every proof photo is its own picture: a reused one would be refused.
+            await user.send_photo(camera_photo(user.id * 10 + shot, 1280, 960))
             transcript.action(user, "sends a photo")
         prompt = await user.next_message()
         await user.press(prompt, prompt.keyboard[0][0]["text"], location=demo.delivered_at)

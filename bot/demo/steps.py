@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import random
 import re
 from datetime import date, datetime, timedelta
+
+from PIL import Image, ImageDraw
 
 from bot.domain.models import Assignment, Driver
 from bot.services.assignments import NewAssignment, create_assignment
@@ -17,6 +21,25 @@ SHARE_PHONE = {
     "en": "📱 Share my phone number",
     "kk": "📱 Телефон нөмірімді жіберу",
 }
+
+
+def camera_photo(seed: int, width: int = 640, height: int = 480) -> bytes:
+    """A photo as a phone camera would take it: a different scene for every seed.
+
+    Proof photos are checked for reuse (same bytes) and near copies (close perceptual hash),
+    so each checklist photo of a scenario must be a picture of its own, not one flat colour.
+    """
+    rng = random.Random(seed)
+    image = Image.new("RGB", (width, height), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(24):
+        x, y = rng.randrange(width), rng.randrange(height)
+        w, h = rng.randrange(width // 8, width // 2), rng.randrange(height // 8, height // 2)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.rectangle((x, y, x + w, y + h), fill=colour)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
 
 
 def state_of(app: FerrymanApp) -> AppState:

@@ -30,6 +30,7 @@ class EventKind(StrEnum):
     # Delivery proof and problems.
     DELIVERY_STARTED = "delivery_started"
     PROOF_PHOTO = "proof_photo"
+    PHOTO_NEAR_COPY = "photo_near_copy"  # accepted, but looks like an earlier proof photo
     PROBLEM = "problem"
     # The border, for the visa-free count.
     BORDER_CROSSED = "border_crossed"

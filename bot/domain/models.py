@@ -117,6 +117,8 @@ class Proof:
     live: bool
     telegram_at: datetime
     received_at: datetime
+    phash: str | None = None  # perceptual hash (hex) of a photo, to find near copies
+    stage: str = "delivery"  # "pickup" photos are taken at the yard before "Picked up"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ class Refusal(StrEnum):
     NOT_STAFF = "not_staff"
     SUSPENDED = "suspended"
     ALREADY_FILED = "already_filed"
+    PHOTO_REUSED = "photo_reused"
 
 
 class ServiceRefused(Exception):

@@ -9,6 +9,7 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.domain.lifecycle import Action, Status, next_status
 from bot.domain.models import ProofKind
 from bot.domain.pending import InputKind
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.photo_checks import NearCopy, near_copy, perceptual_hash, refuse_reuse
 from bot.services.trips import Trip, load_trip, owned_trip, registered_driver
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from storage.repositories import ConcurrentUpdate, Repositories
@@ -50,6 +52,16 @@ class ProofStep:
 
 
 @dataclass(frozen=True, slots=True)
+class PhotoAdded:
+    """The checklist item the photo filled ("" when none was left), the next step, and the
+    earlier photo it looks like, if any (accepted, but the admins are told)."""
+
+    item: str
+    step: ProofStep
+    near_copy: NearCopy | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
     trip: Trip
     verdict: GeofenceVerdict
@@ -59,7 +71,9 @@ class Delivery:
 
 async def _progress(repos: Repositories, trip: Trip, checklist: tuple[str, ...]) -> ProofStep:
     proofs = await repos.proofs.for_assignment(trip.assignment.id)
-    done = {p.checklist_item for p in proofs if p.kind is ProofKind.PHOTO}
+    done = {
+        p.checklist_item for p in proofs if p.kind is ProofKind.PHOTO and p.stage == "delivery"
+    }
     remaining = [item for item in checklist if item not in done]
     return ProofStep(
         trip, remaining[0] if remaining else None, len(checklist) - len(remaining), len(checklist)
@@ -161,8 +175,13 @@ async def add_photo(
     forwarded: bool,
     telegram_at: datetime,
     now: datetime,
-) -> tuple[str, ProofStep]:
-    """Archives the photo as the next checklist item; returns the item and the next step."""
+    on_near_copy: Callable[[PhotoAdded], Awaitable[None]] | None = None,
+) -> PhotoAdded:
+    """Archives the photo as the next checklist item; returns the item and the next step.
+
+    A photo already used as proof (of any item, of any trip) is refused with PhotoReused.
+    ``on_near_copy`` runs inside the transaction that files a near copy, so the admins'
+    alert (an outbox row) commits with it or not at all."""
     if forwarded:
         raise ServiceRefused(Refusal.FORWARDED)
     trip = await _proof_trip(repos, telegram_id)
@@ -172,11 +191,14 @@ async def add_photo(
     if not await asyncio.to_thread(is_decodable_image, data):
         raise ServiceRefused(Refusal.NOT_AN_IMAGE)
     digest, relative = await asyncio.to_thread(_archive, media_dir, data)
+    phash = await asyncio.to_thread(perceptual_hash, data)
     # Album photos arrive concurrently: pick the item and insert under one write lock.
     async with repos.db.transaction():
         step = await _progress(repos, trip, delivery.photo_checklist)
         if step.next_item is None:
-            return "", step
+            return PhotoAdded("", step)
+        await refuse_reuse(repos, digest, file_unique_id)
+        similar = await near_copy(repos, phash, now)
         item = step.next_item
         await repos.proofs.add_photo(
             assignment_id=trip.assignment.id,
@@ -187,6 +209,8 @@ async def add_photo(
             media_path=relative,
             telegram_at=telegram_at,
             received_at=now,
+            phash=phash,
+            flagged=similar is not None,
         )
         await repos.events.append(
             EventKind.PROOF_PHOTO,
@@ -197,8 +221,26 @@ async def add_photo(
             driver_id=trip.assignment.driver_id,
             payload={"item": item, "sha256": digest},
         )
+        if similar is not None:
+            await repos.events.append(
+                EventKind.PHOTO_NEAR_COPY,
+                recorded_at=now,
+                telegram_at=telegram_at,
+                actor_telegram_id=telegram_id,
+                assignment_id=trip.assignment.id,
+                driver_id=trip.assignment.driver_id,
+                payload={
+                    "item": item,
+                    "like_assignment": similar.assignment_id,
+                    "like_item": similar.item,
+                    "bits": similar.distance_bits,
+                },
+            )
         after = await _progress(repos, trip, delivery.photo_checklist)
-    return item, after
+        added = PhotoAdded(item, after, similar)
+        if similar is not None and on_near_copy is not None:
+            await on_near_copy(added)
+    return added
 
 
 async def add_location(

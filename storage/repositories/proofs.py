@@ -11,7 +11,7 @@ from storage.db import Database
 _COLUMNS = (
     "id, assignment_id, kind, checklist_item, file_id, file_unique_id, sha256, media_path,"
     " latitude, longitude, horizontal_accuracy, distance_m, flagged, live, telegram_at,"
-    " received_at"
+    " received_at, phash, stage"
 )
 
 
@@ -33,6 +33,8 @@ def _proof(row: aiosqlite.Row) -> Proof:
         live=bool(row["live"]),
         telegram_at=dt_from_db(row["telegram_at"]),
         received_at=dt_from_db(row["received_at"]),
+        phash=row["phash"],
+        stage=row["stage"],
     )
 
 
@@ -51,12 +53,18 @@ class ProofRepository:
         media_path: str,
         telegram_at: datetime,
         received_at: datetime,
+        phash: str | None = None,
+        flagged: bool = False,
+        stage: str = "delivery",
     ) -> Proof:
         return await self._insert(
             "photo",
             assignment_id,
             telegram_at,
             received_at,
+            phash=phash,
+            flagged=int(flagged),
+            stage=stage,
             checklist_item=checklist_item,
             file_id=file_id,
             file_unique_id=file_unique_id,
@@ -120,3 +128,24 @@ class ProofRepository:
             (assignment_id,),
         )
         return [_proof(row) for row in rows]
+
+    async def same_photo(self, sha256: str, file_unique_id: str) -> Proof | None:
+        """The first proof photo with these bytes or this Telegram file, if any."""
+        row = await self.db.fetch_one(
+            f"SELECT {_COLUMNS} FROM proofs WHERE kind = 'photo'"
+            " AND (sha256 = ? OR file_unique_id = ?) ORDER BY id LIMIT 1",
+            (sha256, file_unique_id),
+        )
+        return None if row is None else _proof(row)
+
+    async def fingerprints_since(self, since: datetime) -> list[tuple[int, int, str, str]]:
+        """(proof id, assignment id, checklist item, perceptual hash) of recent photos."""
+        rows = await self.db.fetch_all(
+            "SELECT id, assignment_id, checklist_item, phash FROM proofs"
+            " WHERE phash IS NOT NULL AND received_at >= ? ORDER BY id",
+            (dt_to_db(since),),
+        )
+        return [
+            (row["id"], row["assignment_id"], row["checklist_item"] or "", row["phash"])
+            for row in rows
+        ]

@@ -7,13 +7,22 @@ import io
 import zxingcpp
 from PIL import Image
 
-from bot.demo.steps import assign, invite, receive_assignment, register, state_of, tap
+from bot.demo.steps import (
+    assign,
+    camera_photo,
+    invite,
+    receive_assignment,
+    register,
+    state_of,
+    tap,
+)
 from bot.domain.models import Assignment
 from bot.notify import send_assignment
 from bot.state import FerrymanApp
 
 __all__ = [
     "assign",
+    "camera_photo",
     "decode",
     "dispatch",
     "invite",

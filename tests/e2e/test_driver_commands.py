@@ -13,7 +13,15 @@ from bot.domain.models import Driver, ProofKind
 from bot.state import AppState, FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, decode, dispatch, receive_assignment, state_of, tap
+from tests.e2e.helpers import (
+    assign,
+    camera_photo,
+    decode,
+    dispatch,
+    receive_assignment,
+    state_of,
+    tap,
+)
 
 VIN = "LGXCE4CB7R0000001"
 
@@ -167,9 +175,9 @@ async def test_live_location_is_accepted_and_its_moves_tracked(setup: Any) -> No
     photo, _, _ = await receive_assignment(pan)
     for _ in range(4):  # accept, picked up, crossed, delivered
         await _press(pan, photo)
-    for _ in range(3):
+    for shot in range(3):
         await pan.next_message()
-        await pan.send_photo(sample_image())
+        await pan.send_photo(camera_photo(shot))
     await pan.next_message()  # share your location
     live = await pan.start_live_location(44.1632, 80.0021, horizontal_accuracy=15)
     assert "Delivered" in ((await pan.next_message()).text or "")

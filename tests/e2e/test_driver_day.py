@@ -8,10 +8,11 @@ from bot.domain.lifecycle import Status
 from bot.domain.models import ProofKind
 from bot.jobs import GROUP_DIGEST_JOB
 from bot.services.visa import driver_visa_status
-from botapi_emulator import ChatMessage, EmulatedUser, Emulator, sample_image
+from botapi_emulator import ChatMessage, EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
 from tests.e2e.helpers import (
     assign,
+    camera_photo,
     decode,
     dispatch,
     receive_assignment,
@@ -80,10 +81,10 @@ async def test_two_drivers_live_a_whole_day(
         await press(driver, photo.buttons[0], on=photo)  # crossed
         assert len(photo.buttons) == 2  # delivered, problem
         await press(driver, photo.buttons[0], on=photo)  # delivered: proof starts
-        for _ in state.settings.delivery.photo_checklist:
+        for shot, _ in enumerate(state.settings.delivery.photo_checklist):
             ask = await driver.next_message()
             assert "1" in (ask.text or "") or "2" in (ask.text or "") or "3" in (ask.text or "")
-            await driver.send_photo(sample_image(640, 480))
+            await driver.send_photo(camera_photo(driver.id * 10 + shot))
         location_prompt = await driver.next_message()
         assert location_prompt.keyboard[0][0].get("request_location") is True
         await driver.press(location_prompt, location_prompt.keyboard[0][0]["text"], location=where)

@@ -5,9 +5,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from botapi_emulator import ChatMessage, EmulatedUser, Emulator, sample_image
+from botapi_emulator import ChatMessage, EmulatedUser, Emulator
 from tests.conftest import DEFAULT_PLACES, FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, dispatch, invite, receive_assignment, register, state_of, tap
+from tests.e2e.helpers import (
+    assign,
+    camera_photo,
+    dispatch,
+    invite,
+    receive_assignment,
+    register,
+    state_of,
+    tap,
+)
 from tests.test_screens_language import english_words
 
 
@@ -46,7 +55,7 @@ async def _deliver(driver: EmulatedUser, photo: ChatMessage, photos: int) -> Cha
         await tap(driver, photo, photo.buttons[0])
     for shade in range(photos):
         await driver.next_message()  # "photo n of 3"
-        await driver.send_photo(sample_image(640, 480, color=f"#{40 * shade + 20:02x}7a33"))
+        await driver.send_photo(camera_photo(driver.id * 10 + shade))
     prompt = await driver.next_message()
     await driver.press(prompt, prompt.keyboard[0][0]["text"], location=NEAR_THE_LOT)
     return await driver.next_message()

@@ -7,9 +7,17 @@ from datetime import date
 from bot.app import build_application, running
 from bot.clock import FixedClock
 from bot.domain.lifecycle import Status
-from botapi_emulator import Emulator, sample_image
+from botapi_emulator import Emulator
 from tests.conftest import FIXED_NOW, MakeSettings
-from tests.e2e.helpers import assign, dispatch, invite, receive_assignment, state_of, tap
+from tests.e2e.helpers import (
+    assign,
+    camera_photo,
+    dispatch,
+    invite,
+    receive_assignment,
+    state_of,
+    tap,
+)
 
 
 async def test_onboarding_and_delivery_continue_after_a_restart(
@@ -48,15 +56,15 @@ async def test_onboarding_and_delivery_continue_after_a_restart(
         for _ in range(4):  # accept, picked up, crossed, delivered
             await tap(pan, photo, photo.buttons[0])
         await pan.next_message()  # photo 1 of 3
-        await pan.send_photo(sample_image())
+        await pan.send_photo(camera_photo(1))
         await pan.next_message()  # photo 2 of 3
 
     app = build_application(settings, clock)
     async with running(app, settings, clock):
         state = state_of(app)
-        await pan.send_photo(sample_image(320, 240))
+        await pan.send_photo(camera_photo(2, 320, 240))
         assert "3" in ((await pan.next_message()).text or "")  # photo 3 of 3
-        await pan.send_photo(sample_image(300, 200))
+        await pan.send_photo(camera_photo(3, 300, 200))
         prompt = await pan.next_message()
         await pan.press(prompt, prompt.keyboard[0][0]["text"], location=(44.1631, 80.0021))
         assert "Delivered" in ((await pan.next_message()).text or "")

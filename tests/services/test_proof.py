@@ -41,7 +41,7 @@ def _image(n: int) -> bytes:
 async def _photo(
     repos: Repositories, settings: Settings, data: bytes, n: int = 0
 ) -> tuple[str, proof.ProofStep]:
-    return await proof.add_photo(
+    added = await proof.add_photo(
         repos,
         settings.delivery,
         settings.storage.media_dir,
@@ -53,6 +53,7 @@ async def _photo(
         telegram_at=NOW,
         now=NOW,
     )
+    return added.item, added.step
 
 
 async def _location(
