@@ -35,7 +35,9 @@ async def test_the_same_photo_for_two_items_is_refused_and_a_near_copy_is_flagge
 ) -> None:
     owner = emulator.user("Li Wei", lang="en", started=True)
     pan = emulator.user("Pan Guangde", lang="en", phone="+8613800000001")
-    app = await start_ferryman(owners=(owner.id,), group_chat_id=None)
+    app = await start_ferryman(
+        owners=(owner.id,), group_chat_id=None, extra={"company": {"default_language": "en"}}
+    )
     await register(owner, pan, name="Pan Guangde", passport="E12345678", language="en")
     await owner.next_message()  # "new driver registered"
     state = state_of(app)
