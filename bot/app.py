@@ -21,7 +21,7 @@ from bot.commands import publish_commands
 from bot.config import Settings
 from bot.heartbeat import schedule_heartbeat, write_heartbeat
 from bot.i18n import Translator
-from bot.jobs import schedule_jobs
+from bot.jobs import catch_up, schedule_jobs
 from bot.network import ApiContact, TrackedRequest, until_reachable
 from bot.nightly import schedule_backup
 from bot.outbox.budget import Budget, BudgetRateLimiter
@@ -110,6 +110,8 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     schedule_backup(app, state)
     # Rows left by the last run (unsent, or in flight when it died) go out first.
     state.outbox.start(state)
+    # A dispatch missed while the bot was down goes out now (planned trips only).
+    await catch_up(state)
     try:
         await publish_commands(app.bot, state.translator)
     except TelegramError as exc:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
-
-from telegram.error import TelegramError
+from datetime import date, time, timedelta
 
 from bot.clearance.printing import prerender_day
+from bot.outbox import Method, Outgoing, Priority
 from bot.services.digest import GROUP_DIGEST, collect, render
+from bot.services.dispatch import dispatch_day
 from bot.state import AppState, FerrymanApp, FerrymanContext
 
 log = logging.getLogger(__name__)
 
 PRERENDER_JOB = "prerender-clearance-images"
 GROUP_DIGEST_JOB = "group-digest"
+EVENING_DISPATCH_JOB = "evening-dispatch"
+MORNING_DISPATCH_JOB = "morning-dispatch"
+JOBS = (PRERENDER_JOB, GROUP_DIGEST_JOB, EVENING_DISPATCH_JOB, MORNING_DISPATCH_JOB)
 
 
 async def prerender_tomorrow(context: FerrymanContext) -> int:
@@ -28,23 +31,71 @@ async def prerender_tomorrow(context: FerrymanContext) -> int:
 
 
 async def send_group_digest(context: FerrymanContext) -> None:
-    """One message for everything since the last digest; the cursor moves only once sent."""
-    state = context.state
+    await queue_group_digest(context.state)
+
+
+async def queue_group_digest(state: AppState) -> int:
+    """One message for everything since the last digest, queued in the outbox.
+
+    The digest's rows and the cursor's move commit together: a kill before the commit
+    reports the same events again, a kill after it finds the digest already queued (and,
+    once sent, its Telegram message id recorded), so it is never sent twice.
+    """
     digest = await collect(state.repos, GROUP_DIGEST)
     if digest is None:
-        return
+        return 0
     group = state.settings.company.group_chat_id
+    messages: list[Outgoing] = []
     if group is not None and digest.newsworthy:
         language = state.settings.company.default_language
         zone = state.settings.company.timezone
-        try:
-            for text in render(digest, state.translator, language, zone):
-                await context.bot.send_message(group, text)
-        except TelegramError as exc:
-            # Not advanced: the next run reports these events again rather than losing them.
-            log.warning("group digest not delivered: %s", exc)
-            return
-    await state.repos.digests.advance(GROUP_DIGEST, digest.last_event_id, state.clock.now())
+        messages = [
+            Outgoing(
+                chat_id=group,
+                method=Method.SEND_MESSAGE,
+                payload={"text": text},
+                key=f"digest:{GROUP_DIGEST}:{digest.last_event_id}:{part}",
+                priority=Priority.ROUTINE,
+                purpose="digest",
+            )
+            for part, text in enumerate(render(digest, state.translator, language, zone))
+        ]
+    async with state.repos.db.transaction():
+        added = await state.repos.outbox.add(*messages)
+        await state.repos.digests.advance(GROUP_DIGEST, digest.last_event_id, state.clock.now())
+    state.outbox.wake()
+    return added
+
+
+def _local_today(state: AppState) -> date:
+    return state.clock.now().astimezone(state.settings.company.timezone).date()
+
+
+async def evening_dispatch(context: FerrymanContext) -> None:
+    """The next service day's trips to their drivers (QR images are drawn first)."""
+    state = context.state
+    await dispatch_day(state, _local_today(state) + timedelta(days=1))
+
+
+async def morning_dispatch(context: FerrymanContext) -> None:
+    """Today's trips again to every driver who has not accepted, by file id."""
+    state = context.state
+    await dispatch_day(state, _local_today(state), resend=True)
+
+
+async def catch_up(state: AppState) -> None:
+    """At start-up: a dispatch whose moment passed while the bot was down goes out now.
+
+    Only trips still planned are sent (never a second copy): dispatch_day's keys make this
+    safe to repeat, and what the missed run would have re-sent is not worth a surprise.
+    """
+    zone = state.settings.company.timezone
+    local = state.clock.now().astimezone(zone)
+    schedule = state.settings.schedule
+    if local.time() >= schedule.morning_dispatch:
+        await dispatch_day(state, local.date())
+    if local.time() >= schedule.evening_dispatch:
+        await dispatch_day(state, local.date() + timedelta(days=1))
 
 
 def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
@@ -52,7 +103,7 @@ def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
     queue = app.job_queue
     if queue is None:
         raise RuntimeError("python-telegram-bot was installed without its job-queue extra")
-    for name in (PRERENDER_JOB, GROUP_DIGEST_JOB):
+    for name in JOBS:
         for job in queue.get_jobs_by_name(name):
             job.schedule_removal()
     evening = state.settings.schedule.evening_dispatch
@@ -61,6 +112,17 @@ def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
     minutes = evening.hour * 60 + evening.minute - 60
     at = time((minutes // 60) % 24, minutes % 60, tzinfo=zone)
     queue.run_daily(prerender_tomorrow, time=at, name=PRERENDER_JOB)
+    schedule = state.settings.schedule
+    queue.run_daily(
+        evening_dispatch,
+        time=schedule.evening_dispatch.replace(tzinfo=zone),
+        name=EVENING_DISPATCH_JOB,
+    )
+    queue.run_daily(
+        morning_dispatch,
+        time=schedule.morning_dispatch.replace(tzinfo=zone),
+        name=MORNING_DISPATCH_JOB,
+    )
     interval = timedelta(minutes=state.settings.schedule.group_digest_minutes)
     queue.run_repeating(
         send_group_digest, interval=interval, first=interval, name=GROUP_DIGEST_JOB

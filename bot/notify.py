@@ -29,6 +29,9 @@ from bot.views import trip_caption, trip_keyboard
 log = logging.getLogger(__name__)
 
 ASSIGNMENT_MESSAGE = "assignment"
+MAP_MESSAGE = "map"
+PICK_UP_HERE = N_("Pick up here")
+DELIVER_HERE = N_("Deliver here")
 
 
 class NoDriver(Exception):
@@ -100,18 +103,32 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
             driver_id=driver.id,
             payload={"message_id": message.message_id},
         )
+    await send_map_pins(bot, state, trip, chat_id, language)
+    return message
+
+
+async def send_map_pins(
+    bot: Bot, state: AppState, trip: Trip, chat_id: int, language: str
+) -> None:
+    """The yard and the lot as map pins (on "Accept" and "📍 Map", not with the dispatch)."""
     for label, place in (
-        (N_("Pick up here"), trip.pickup),
-        (N_("Deliver here"), trip.destination),
+        (PICK_UP_HERE, trip.pickup),
+        (DELIVER_HERE, trip.destination),
     ):
-        await bot.send_venue(
+        pin = await bot.send_venue(
             chat_id,
             latitude=place.latitude,
             longitude=place.longitude,
-            title=f"{tr.get(language, label)}: {place.name_in(language)}",
+            title=f"{state.translator.get(language, label)}: {place.name_in(language)}",
             address=place.address or place.name,
         )
-    return message
+        await state.repos.assignments.record_message(
+            trip.assignment.id, chat_id, pin.message_id, MAP_MESSAGE, state.clock.now()
+        )
+
+
+async def has_map_pins(state: AppState, trip: Trip) -> bool:
+    return bool(await state.repos.assignments.messages(trip.assignment.id, MAP_MESSAGE))
 
 
 async def refresh_trip_messages(bot: Bot, state: AppState, trip: Trip) -> None:

@@ -25,6 +25,7 @@ class TripButton(StrEnum):
     PROBLEM = "prob"
     BACK = "back"
     QR_FILE = "png"
+    MAP = "map"
 
 
 LABELS = {
@@ -36,6 +37,7 @@ LABELS = {
     TripButton.PROBLEM: N_("⚠️ Problem"),
     TripButton.BACK: N_("🏠 Back in China"),
     TripButton.QR_FILE: N_("🖼 QR as a file"),
+    TripButton.MAP: N_("📍 Map"),
 }
 
 STATUS_LABELS = {
@@ -52,7 +54,9 @@ STATUS_LABELS = {
 
 # The buttons for each status: only the next legal steps, then the helpers.
 _ROWS: dict[Status, tuple[tuple[TripButton, ...], ...]] = {
-    Status.SENT: ((TripButton.ACCEPT, TripButton.DECLINE), (TripButton.QR_FILE,)),
+    # The dispatch leaves the map pins out (one message per driver): they come with
+    # "Accept", or before it with "📍 Map".
+    Status.SENT: ((TripButton.ACCEPT, TripButton.DECLINE), (TripButton.QR_FILE, TripButton.MAP)),
     Status.ACCEPTED: ((TripButton.PICK_UP,), (TripButton.PROBLEM, TripButton.QR_FILE)),
     Status.PICKED_UP: ((TripButton.CROSS,), (TripButton.PROBLEM, TripButton.QR_FILE)),
     Status.CROSSED: ((TripButton.DELIVER,), (TripButton.PROBLEM,)),

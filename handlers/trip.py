@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler
 
 from bot.domain.lifecycle import Action
 from bot.i18n import N_
-from bot.notify import admin_alert, refresh_trip_messages
+from bot.notify import admin_alert, has_map_pins, refresh_trip_messages, send_map_pins
 from bot.outbox import Priority
 from bot.services import problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
@@ -97,6 +97,9 @@ async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress)
     await refresh_trip_messages(context.bot, state, trip)
     language = await user_language(state, user)
     await answer(update, context, CONFIRMED[action], place=trip.pickup.name_in(language))
+    if action is Action.ACCEPT and not await has_map_pins(state, trip):
+        # The dispatch left the pins out (one message per driver); now they help.
+        await send_map_pins(context.bot, state, trip, user.id, language)
 
 
 async def _deliver(update: Update, context: FerrymanContext, press: TripPress) -> None:
@@ -144,7 +147,16 @@ async def _qr_file(update: Update, context: FerrymanContext, press: TripPress) -
     )
 
 
+async def _map(update: Update, context: FerrymanContext, press: TripPress) -> None:
+    state, query, user = context.state, update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    trip = await trips.owned_trip(state.repos, user.id, press.assignment_id)
+    await query.answer()
+    await send_map_pins(context.bot, state, trip, user.id, await user_language(state, user))
+
+
 BUTTONS: dict[TripButton, Handler] = {
+    TripButton.MAP: _map,
     TripButton.DELIVER: _deliver,
     TripButton.PROBLEM: _problem,
     TripButton.BACK: _back,

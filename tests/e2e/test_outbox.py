@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from bot.jobs import queue_group_digest
 from bot.outbox import Method, Outgoing, Priority, Status
 from bot.state import AppState
 from botapi_emulator import Emulator, Fault
@@ -141,3 +142,35 @@ async def test_decline_alert_survives_a_server_error(
     alert = await owner.next_message(within=10)
     assert "拒绝了任务 #1" in (alert.text or "")  # the company language
     await owner.no_message()
+
+
+async def test_the_digest_is_queued_with_its_cursor_so_a_restart_never_doubles_it(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> None:
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    group = emulator.group("Dispatch", members=[owner])
+    pan = emulator.user("Pan Guangde", lang="en", started=True)
+    settings_kwargs = {"owners": (owner.id,), "group_chat_id": group.id}
+    app = await start_ferryman(**settings_kwargs)
+    state = state_of(app)
+    driver = await state.repos.drivers.add(
+        name="Pan", now=FIXED_NOW, telegram_id=pan.id, passport_expiry=date(2030, 1, 1)
+    )
+    await dispatch(
+        app,
+        await assign(
+            app, driver, vin="LGXCE4CB7R0000001", service_date=FIXED_NOW.date(), now=FIXED_NOW
+        ),
+    )
+    await receive_assignment(pan)
+    await state.outbox.stop()  # the process "dies" before the digest leaves
+    assert await queue_group_digest(state) == 1
+    assert await queue_group_digest(state) == 0  # the cursor moved with the queued digest
+    await app.stop()  # a restart: the queued digest goes out once
+    await app.start()
+    state.outbox.start(state)
+    (digest,) = await group.next_messages(1)
+    assert "已派发：1" in (digest.text or "")
+    await group.no_message()
+    row = (await state.repos.outbox.by_purpose("digest"))[0]
+    assert row.status is Status.SENT and row.message_id == digest.message_id
