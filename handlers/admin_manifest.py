@@ -9,6 +9,7 @@ have changed meanwhile.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 
 from telegram import (
     Document,
@@ -20,7 +21,9 @@ from telegram import (
 )
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain.events import EventKind
 from bot.i18n import N_
+from bot.services.dispatch import dispatch_day
 from bot.services.manifest import (
     COLUMNS,
     MAX_BYTES,
@@ -35,6 +38,7 @@ from bot.services.manifest import (
 from bot.services.manifest_import import BookedMeanwhile, check_file, store
 from bot.state import AppState, FerrymanApp, FerrymanContext
 from bot.telegram_limits import MESSAGE_LIMIT
+from handlers.admin_send import dispatch_summary
 from handlers.common import log
 from handlers.guards import admin_only
 from handlers.registry import NEW, PRIVATE, add
@@ -56,6 +60,7 @@ PROBLEMS_MORE = N_("…and {count} more rows: see the attached file, one reason 
 PROBLEMS_FILE = N_("Rows with problems in {name}, with the reason in the last column.")
 PREVIEW = N_("{name}: {trips} trips, {drivers} drivers, {days}. Every row checked. Import them?")
 IMPORT_BUTTON = N_("✅ Import")
+IMPORT_SEND_BUTTON = N_("📤 Import and send now")
 CANCEL_BUTTON = N_("✖️ Cancel")
 IMPORTING = N_("⏳ Importing {trips} trips…")
 IMPORTED = N_("✅ Imported {trips} trips (#{first}–#{last}) for {days}.")
@@ -95,6 +100,16 @@ async def on_import(update: Update, context: FerrymanContext) -> None:
     message = update.effective_message
     assert message is not None
     await message.reply_text(_t(context.state, context.caller.language)(IMPORT_HOW))
+
+
+def _send_now_days(state: AppState, validation: Validation) -> list[date]:
+    """Days of the file no scheduled dispatch will reach in time: today, and tomorrow once
+    this evening's dispatch has gone out."""
+    local = state.clock.now().astimezone(state.settings.company.timezone)
+    late = [local.date()]
+    if local.time() >= state.settings.schedule.evening_dispatch:
+        late.append(local.date() + timedelta(days=1))
+    return [day for day in validation.days if day in late]
 
 
 def _days(validation: Validation) -> str:
@@ -159,9 +174,11 @@ async def on_manifest_file(update: Update, context: FerrymanContext) -> None:
     if validation is None:
         return
     buttons = [
-        InlineKeyboardButton(t(IMPORT_BUTTON), callback_data="mf:go"),
-        InlineKeyboardButton(t(CANCEL_BUTTON), callback_data="mf:no"),
+        [InlineKeyboardButton(t(IMPORT_BUTTON), callback_data="mf:go")],
+        [InlineKeyboardButton(t(CANCEL_BUTTON), callback_data="mf:no")],
     ]
+    if _send_now_days(context.state, validation):
+        buttons.insert(1, [InlineKeyboardButton(t(IMPORT_SEND_BUTTON), callback_data="mf:now")])
     await progress.edit_text(
         t(
             PREVIEW,
@@ -170,7 +187,7 @@ async def on_manifest_file(update: Update, context: FerrymanContext) -> None:
             drivers=validation.drivers,
             days=_days(validation),
         ),
-        reply_markup=InlineKeyboardMarkup([buttons]),
+        reply_markup=InlineKeyboardMarkup(buttons),
     )
 
 
@@ -211,6 +228,14 @@ async def on_preview_button(update: Update, context: FerrymanContext) -> None:
         return
     ids = imported.assignment_ids
     log.info("admin %s imported %s trips", context.caller.telegram_id, len(ids))
-    await preview.edit_text(
-        t(IMPORTED, trips=len(ids), first=ids[0], last=ids[-1], days=_days(validation))
-    )
+    lines = [t(IMPORTED, trips=len(ids), first=ids[0], last=ids[-1], days=_days(validation))]
+    if query.data == "mf:now":
+        for day in _send_now_days(state, validation):
+            await state.repos.events.append(
+                EventKind.DISPATCH_REQUESTED,
+                recorded_at=state.clock.now(),
+                actor_telegram_id=context.caller.telegram_id,
+                payload={"service_date": day.isoformat(), "after_import": True},
+            )
+            lines.append(dispatch_summary(await dispatch_day(state, day), t))
+    await preview.edit_text("\n".join(lines))

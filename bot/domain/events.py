@@ -58,6 +58,8 @@ class EventKind(StrEnum):
     CHAT_UNREACHABLE = "chat_unreachable"
     NOT_DISPATCHED = "not_dispatched"
     REMINDER = "reminder"  # one step of the reminder/escalation ladder, named in the payload
+    DISPATCH_REQUESTED = "dispatch_requested"  # an admin's /dispatch or "Import and send now"
+    BROADCAST = "broadcast"  # an admin's /broadcast to all active drivers
 
     @classmethod
     def of_action(cls, action: Action) -> EventKind:

@@ -214,3 +214,10 @@ class ManifestRepository:
                 (f"{purpose}.reassigned", assignment_id, purpose),
             )
         return found
+
+    async def outbox_outcomes(self, purpose: str) -> list[tuple[str, str]]:
+        """(status, error) of every outbox row of a purpose (a broadcast's progress)."""
+        rows = await self.db.fetch_all(
+            "SELECT status, COALESCE(error, '') FROM outbox WHERE purpose = ?", (purpose,)
+        )
+        return [(row[0], row[1]) for row in rows]

@@ -17,7 +17,7 @@ from bot.state import FerrymanApp
 from botapi_emulator import EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
 from tests.e2e.admin_helpers import add_driver, settled
-from tests.e2e.helpers import decode, dispatch, receive_assignment, state_of, tap
+from tests.e2e.helpers import decode, state_of, tap
 from tests.services.manifest_helpers import make_vin, row, to_csv
 
 DAY = FIXED_NOW.date()
@@ -54,9 +54,15 @@ async def test_import_dispatch_qr_and_the_board_shows_it_sent(
 ) -> None:
     app, owner, pan = office
     await import_day(owner)
+    await owner.send("/dispatch")
+    assert (await owner.next_message()).text == (
+        "📤 Dispatch for 2025-03-10: 1 trips queued now, 0 already queued or sent, 1 held back "
+        "(listed in a separate message)."
+    )
+    held = (await owner.next_message()).text or ""
+    assert held.startswith("🚫 Not dispatched for 2025-03-10 (1):") and "Marat" in held
+    photo = await pan.next_message()
     trips = await state_of(app).repos.assignments.for_day(DAY)
-    await dispatch(app, trips[0])
-    photo, _, _ = await receive_assignment(pan)
     assert decode(photo.file_bytes()) == [trips[0].clearance_code]
 
     await owner.send("/board")

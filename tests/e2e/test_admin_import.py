@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -63,7 +64,8 @@ async def test_a_gb18030_csv_is_previewed_and_imported(office: Any) -> None:
     assert preview.text == (
         "day.csv: 2 trips, 2 drivers, 2025-03-10. Every row checked. Import them?"
     )
-    assert preview.buttons == ["✅ Import", "✖️ Cancel"]
+    # The trips are for today: the scheduled dispatches are past, so it can go out at once.
+    assert preview.buttons == ["✅ Import", "📤 Import and send now", "✖️ Cancel"]
     await tap(owner, preview, "✅ Import")
     done = await settled(preview, changed_from=preview.text)
     assert (done.text or "").startswith("✅ Imported 2 trips (#1–#2) for 2025-03-10.")
@@ -136,3 +138,28 @@ async def test_drivers_checkpoint_staff_and_strangers_cannot_import(
         replies = await person.next_messages(2)
         assert all("for company admins" in (r.text or "") for r in replies)
     assert await state_of(app).repos.assignments.for_day(DAY) == []
+
+
+async def test_import_and_send_now_reaches_the_driver(office: Any) -> None:
+    app, owner, pan = office
+    await owner.send_document(to_csv(manifest_rows()).encode(), "day.csv")
+    preview = await settled(await owner.next_message())
+    await tap(owner, preview, "📤 Import and send now")
+    done = (await settled(preview, changed_from=preview.text)).text or ""
+    assert done.startswith("✅ Imported 2 trips (#1–#2) for 2025-03-10.")
+    # Marat has no Telegram account yet: held back, and the admins get the list.
+    assert "📤 Dispatch for 2025-03-10: 1 trips queued now, 0 already queued or sent, 1 held" in (
+        done
+    )
+    photo = await pan.next_message()
+    assert photo.photo and "#1" in (photo.caption or "")
+    trip = await state_of(app).repos.assignments.get(1)
+    assert trip is not None and trip.status is Status.SENT
+
+
+async def test_a_file_for_later_days_cannot_be_sent_at_once(office: Any) -> None:
+    _, owner, _ = office
+    later = [row(DAY + timedelta(days=3), "13900000001", make_vin(1))]
+    await owner.send_document(to_csv(later).encode(), "later.csv")
+    preview = await settled(await owner.next_message())
+    assert preview.buttons == ["✅ Import", "✖️ Cancel"]
