@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
-from telegram import Update
-from telegram.error import BadRequest, Forbidden
-from telegram.ext import CommandHandler
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.clearance.messages import STATUS_NAMES
 from bot.domain.lifecycle import Action, Status
 from bot.domain.models import Driver, DriverStatus
 from bot.i18n import N_
-from bot.notify import send_assignment
-from bot.services.corrections import apply_admin_action
+from bot.outbox import Method, Outgoing, Priority
+from bot.roles import admin_languages
+from bot.services.corrections import AdminChange, apply_admin_action
+from bot.services.dispatch import PURPOSE as DISPATCH_PURPOSE
+from bot.services.dispatch import dispatch_key
 from bot.services.driver_profile import find_drivers
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.manifest_changes import ASSIGN_USAGE, assign_one, parse_assign, reassign
+from bot.services.manifest_changes import (
+    ASSIGN_USAGE,
+    Reassigned,
+    assign_one,
+    free_drivers,
+    parse_assign,
+    reassign,
+)
 from bot.state import AppState, FerrymanApp, FerrymanContext
 from bot.timefmt import format_time
 from handlers.admin_board import MANY_DRIVERS, NO_SUCH_DRIVER
@@ -50,10 +60,93 @@ TO_DRIVER_CANCELLED = N_("❌ Assignment #{number} ({vin}) is cancelled by your 
 TO_DRIVER_REASON = N_("Reason: {reason}")
 
 
+REASSIGN_BUTTON = N_("🔁 Reassign")
+CHOOSE_DRIVER = N_("Give trip #{number} ({day}) to one of the drivers free that day:")
+NOBODY_FREE = N_(
+    "No registered driver is free on {day}. /reassign {number} PHONE|NAME gives it to someone "
+    "who is."
+)
+
+
 def register(app: FerrymanApp) -> None:
     add(app, CommandHandler("assign", on_assign, filters=PRIVATE & NEW))
     add(app, CommandHandler("reassign", on_reassign, filters=PRIVATE & NEW))
     add(app, CommandHandler("cancel", on_cancel, filters=PRIVATE & NEW))
+    add(app, CallbackQueryHandler(on_reassign_button, pattern=r"^ra:"))
+
+
+async def with_reassign_button(
+    state: AppState, messages: list[Outgoing], assignment_id: int
+) -> list[Outgoing]:
+    """A decline alert with a "Reassign" button, labelled in each admin's language."""
+    languages = await admin_languages(state)
+    default = state.settings.company.default_language
+    button = f"ra:{assignment_id}"
+    return [
+        replace(
+            message,
+            payload={
+                **message.payload,
+                "reply_markup": InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                state.translator.get(
+                                    languages.get(message.chat_id, default), REASSIGN_BUTTON
+                                ),
+                                callback_data=button,
+                            )
+                        ]
+                    ]
+                ).to_dict(),
+            },
+        )
+        for message in messages
+    ]
+
+
+@admin_only
+async def on_reassign_button(update: Update, context: FerrymanContext) -> None:
+    """``ra:N``: the drivers free that day as buttons; ``ra:N:D``: give trip N to driver D."""
+    query = update.callback_query
+    assert query is not None
+    state = context.state
+    t = _t(state, context.caller.language)
+    parts = (query.data or "").split(":")
+    if len(parts) not in (2, 3) or not all(p.isascii() and p.isdigit() for p in parts[1:]):
+        await query.answer()
+        return
+    number = int(parts[1])
+    assignment = await state.repos.assignments.get(number)
+    message = query.message
+    if assignment is None or not isinstance(message, Message):
+        await refuse(update, context, Refusal.UNKNOWN_ASSIGNMENT, "button ra")
+        return
+    await query.answer()
+    if len(parts) == 2:
+        free = [
+            d
+            for d in await free_drivers(state.repos, assignment.service_date)
+            if d.id != assignment.driver_id  # who declined it is not offered it again
+        ]
+        day = assignment.service_date.isoformat()
+        if not free:
+            await message.reply_text(t(NOBODY_FREE, day=day, number=number))
+            return
+        rows = [
+            [InlineKeyboardButton(f"{d.name} {d.phone}", callback_data=f"ra:{number}:{d.id}")]
+            for d in free
+        ]
+        await message.reply_text(
+            t(CHOOSE_DRIVER, number=number, day=day), reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return
+    driver = await state.repos.drivers.get(int(parts[2]))
+    if driver is None:
+        return
+    # The choice is made: the list's buttons go, so a second press cannot reassign again.
+    await message.edit_reply_markup(reply_markup=None)
+    await _reassign(update, context, number, driver, t)
 
 
 def _t(state: AppState, language: str) -> Callable[..., str]:
@@ -166,14 +259,21 @@ async def _reassign(
     driver: Driver,
     t: Callable[..., str],
 ) -> None:
-    """Shared by /reassign and the "Reassign" button of a decline alert."""
+    """Shared by /reassign and the "Reassign" button of a decline alert.
+
+    The old driver's copies are edited and the new driver's message queued in the outbox, in
+    the same transaction as the change itself.
+    """
     message = update.effective_message
     assert message is not None
     state = context.state
+    now = state.clock.now()
     try:
-        done = await reassign(
-            state.repos, number, driver, now=state.clock.now(), actor=context.caller.telegram_id
-        )
+        async with state.repos.db.transaction():
+            done = await reassign(
+                state.repos, number, driver, now=now, actor=context.caller.telegram_id
+            )
+            await state.repos.outbox.add(*_reassign_messages(state, done))
     except ServiceRefused as refusal:
         if refusal.reason is Refusal.ILLEGAL_STEP:
             current = await state.repos.assignments.get(number)
@@ -182,31 +282,56 @@ async def _reassign(
             return
         await refuse(update, context, refusal.reason, "/reassign")
         return
-    old = done.before.driver
-    for chat_id, message_id in done.old_messages:
-        language = old.language if old is not None else state.settings.company.default_language
-        text = state.translator.get(
-            language, TO_OLD_DRIVER, number=number, vin=done.before.vehicle.vin
-        )
-        try:
-            # Without reply_markup: the old driver's buttons go away with the new caption.
-            await context.bot.edit_message_caption(chat_id, message_id, caption=text)
-        except BadRequest as exc:
-            log.debug("old copy of trip %s not edited: %s", number, exc.message)
-    sent = t(REASSIGNED_LATER)
-    if done.before.assignment.status is not Status.PLANNED:
-        # The trip had reached a driver: the new one gets it now, not at the next dispatch.
-        if driver.telegram_id is None:
-            sent = t(REASSIGNED_UNREACHABLE)
-        else:
-            try:
-                await send_assignment(context.bot, state, number)
-                sent = t(REASSIGNED_SENT)
-            except (Forbidden, BadRequest) as exc:
-                log.warning("reassigned trip %s not delivered: %s", number, exc.message)
-                sent = t(REASSIGNED_UNREACHABLE)
+    state.outbox.wake()
+    if done.before.assignment.status is Status.PLANNED:
+        sent = t(REASSIGNED_LATER)
+    elif driver.telegram_id is None:
+        sent = t(REASSIGNED_UNREACHABLE)
+    else:
+        sent = t(REASSIGNED_SENT)
     log.info("admin %s reassigned trip %s", context.caller.telegram_id, number)
     await message.reply_text(t(REASSIGNED, number=number, name=driver.name, sent=sent))
+
+
+def _reassign_messages(state: AppState, done: Reassigned) -> list[Outgoing]:
+    number = done.after.assignment.id
+    old = done.before.driver
+    language = old.language if old is not None else state.settings.company.default_language
+    caption = state.translator.get(
+        language, TO_OLD_DRIVER, number=number, vin=done.before.vehicle.vin
+    )
+    # Without reply_markup: the old driver's buttons go away with the new caption.
+    messages = [
+        Outgoing(
+            chat_id=chat_id,
+            method=Method.EDIT_MESSAGE_CAPTION,
+            payload={"message_id": message_id, "caption": caption},
+            key=f"reassigned:{number}:{chat_id}:{message_id}",
+            priority=Priority.ALERT,
+            purpose="reassigned",
+            assignment_id=number,
+        )
+        for chat_id, message_id in done.old_messages
+    ]
+    new = done.after.driver
+    if done.before.assignment.status is not Status.PLANNED and new and new.telegram_id:
+        # The trip had reached a driver: the new one gets it now, not at the next dispatch.
+        messages.append(
+            Outgoing(
+                chat_id=new.telegram_id,
+                method=Method.ASSIGNMENT,
+                payload={
+                    "service_date": done.after.assignment.service_date.isoformat(),
+                    "again": False,
+                },
+                key=dispatch_key(done.after.assignment, new.id),
+                priority=Priority.ALERT,
+                purpose=DISPATCH_PURPOSE,
+                assignment_id=number,
+                driver_id=new.id,
+            )
+        )
+    return messages
 
 
 @admin_only
@@ -222,14 +347,16 @@ async def on_cancel(update: Update, context: FerrymanContext) -> None:
         return
     reason = " ".join(args[1:])[:500]
     try:
-        change = await apply_admin_action(
-            state.repos,
-            context.caller.telegram_id,
-            number,
-            Action.CANCEL,
-            now=state.clock.now(),
-            reason=reason,
-        )
+        async with state.repos.db.transaction():
+            change = await apply_admin_action(
+                state.repos,
+                context.caller.telegram_id,
+                number,
+                Action.CANCEL,
+                now=state.clock.now(),
+                reason=reason,
+            )
+            await state.repos.outbox.add(*_cancel_messages(state, change, reason))
     except ServiceRefused as refusal:
         if refusal.reason is not Refusal.ILLEGAL_STEP:
             await refuse(update, context, refusal.reason, "/cancel")
@@ -238,28 +365,10 @@ async def on_cancel(update: Update, context: FerrymanContext) -> None:
         status = current.status if current is not None else Status.CANCELLED
         await message.reply_text(t(NOT_NOW, number=number, status=t(STATUS_NAMES[status])))
         return
+    state.outbox.wake()
     log.info("admin %s cancelled trip %s", context.caller.telegram_id, number)
     trip = change.trip
     await tell_driver(context.bot, state, change)
-    driver = trip.driver
-    if (
-        not change.returning
-        and change.before is not Status.PLANNED
-        and driver is not None
-        and driver.telegram_id is not None
-    ):
-        # The driver had the trip: tell them it is off (the domain words the "returning" case).
-        lines = [
-            state.translator.get(
-                driver.language, TO_DRIVER_CANCELLED, number=number, vin=trip.vehicle.vin
-            )
-        ]
-        if reason:
-            lines.append(state.translator.get(driver.language, TO_DRIVER_REASON, reason=reason))
-        try:
-            await context.bot.send_message(driver.telegram_id, "\n".join(lines))
-        except (Forbidden, BadRequest) as exc:
-            log.warning("driver %s not told of the cancel: %s", driver.id, exc.message)
     if change.returning:
         await message.reply_text(
             t(
@@ -271,3 +380,36 @@ async def on_cancel(update: Update, context: FerrymanContext) -> None:
         )
     else:
         await message.reply_text(t(CANCELLED, number=number, vin=trip.vehicle.vin))
+
+
+def _cancel_messages(state: AppState, change: AdminChange, reason: str) -> list[Outgoing]:
+    """The driver who had the trip is told it is off (the domain words the "returning" case)."""
+    trip = change.trip
+    driver = trip.driver
+    if (
+        change.returning
+        or change.before is Status.PLANNED
+        or driver is None
+        or driver.telegram_id is None
+    ):
+        return []
+    number = trip.assignment.id
+    lines = [
+        state.translator.get(
+            driver.language, TO_DRIVER_CANCELLED, number=number, vin=trip.vehicle.vin
+        )
+    ]
+    if reason:
+        lines.append(state.translator.get(driver.language, TO_DRIVER_REASON, reason=reason))
+    return [
+        Outgoing(
+            chat_id=driver.telegram_id,
+            method=Method.SEND_MESSAGE,
+            payload={"text": "\n".join(lines)},
+            key=f"cancelled:{number}:{driver.telegram_id}",
+            priority=Priority.ALERT,
+            purpose="cancelled",
+            assignment_id=number,
+            driver_id=driver.id,
+        )
+    ]

@@ -15,6 +15,7 @@ from bot.services import problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
 from bot.views import TripButton, TripPress, parse_callback
+from handlers.admin_changes import with_reassign_button
 from handlers.common import answer, log, refuse, user_language
 from handlers.proof_prompts import ask_for_next_proof
 from handlers.registry import Group, add
@@ -78,19 +79,21 @@ async def _lifecycle(update: Update, context: FerrymanContext, press: TripPress)
         )
         if action is Action.DECLINE and trip.driver is not None:
             # Admins hear it now (someone must take the car); the group reads it in the digest.
+            alerts = await admin_alert(
+                state,
+                DECLINED_NOTICE,
+                key=f"alert.decline:{trip.assignment.id}:{trip.driver.id}",
+                priority=Priority.URGENT,
+                purpose="alert.decline",
+                assignment_id=trip.assignment.id,
+                driver_id=trip.driver.id,
+                driver=trip.driver.name,
+                number=trip.assignment.id,
+                vin=trip.vehicle.vin,
+            )
+            # With a "Reassign" button offering the drivers free that day (handlers.admin_changes).
             await state.repos.outbox.add(
-                *await admin_alert(
-                    state,
-                    DECLINED_NOTICE,
-                    key=f"alert.decline:{trip.assignment.id}:{trip.driver.id}",
-                    priority=Priority.URGENT,
-                    purpose="alert.decline",
-                    assignment_id=trip.assignment.id,
-                    driver_id=trip.driver.id,
-                    driver=trip.driver.name,
-                    number=trip.assignment.id,
-                    vin=trip.vehicle.vin,
-                )
+                *await with_reassign_button(state, alerts, trip.assignment.id)
             )
     state.outbox.wake()
     # Buttons first, then the toast: when the driver sees it, the keyboard is already right.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import date
 
 from bot.domain.models import Driver
@@ -26,6 +27,15 @@ async def settled(
             raise AssertionError(f"still in progress after {within} s: {message.text!r}")
         await asyncio.sleep(0.02)
     return message
+
+
+async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
+    """Wait for something the outbox sends at its own pace (one message a second per chat)."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not so after {within} s")
+        await asyncio.sleep(0.02)
 
 
 async def add_driver(

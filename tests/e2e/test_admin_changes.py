@@ -11,8 +11,8 @@ from bot.domain.lifecycle import Status
 from bot.state import FerrymanApp
 from botapi_emulator import EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.admin_helpers import add_driver
-from tests.e2e.helpers import dispatch, receive_assignment, state_of
+from tests.e2e.admin_helpers import add_driver, until
+from tests.e2e.helpers import dispatch, receive_assignment, state_of, tap
 from tests.services.manifest_helpers import make_vin
 
 DAY = FIXED_NOW.date()
@@ -51,8 +51,10 @@ async def test_assign_then_reassign_a_sent_trip(office: Any) -> None:
     assert (await owner.next_message()).text == (
         "✅ Trip #1 is now Марат's. It has been sent to them; the previous driver's copy says so."
     )
-    photo, _, _ = await receive_assignment(marat)
+    photo = await marat.next_message()  # the QR with the trip (pins come with "📍 Map")
     assert "№1" in (photo.caption or "") and photo.buttons
+    # The old copy's edit goes out through the outbox too, paced at one a second per chat.
+    await until(lambda: (pans_copy.caption or "").startswith("↪️"))
     assert (pans_copy.caption or "").startswith("↪️ 任务 #1") and not pans_copy.buttons
     updated = await state_of(app).repos.assignments.get(1)
     assert updated is not None and updated.status is Status.SENT
@@ -72,6 +74,7 @@ async def test_cancel_tells_the_driver_and_the_code_stops_verifying(office: Any)
     assert (await owner.next_message()).text == (
         f"✅ Trip #1 ({make_vin(1)}) is cancelled; its clearance code no longer passes /verify."
     )
+    await state_of(app).outbox.idle()
     told = (await pan.next_message()).text or ""
     assert told.startswith("❌ 任务 #1") and "customs paperwork missing" in told
     assert not copy.buttons or copy.buttons == ["🖼 二维码原图"]
@@ -107,3 +110,29 @@ async def test_only_admins_change_trips(office: Any, emulator: Emulator) -> None
     for person in (checkpoint, stranger):
         replies = await person.next_messages(len(commands))
         assert all("for company admins" in (r.text or "") for r in replies)
+
+
+async def test_a_decline_alert_offers_the_drivers_free_that_day(office: Any) -> None:
+    app, owner, pan, marat = office
+    await owner.send(f"/assign 13900000001 {make_vin(1)} zharkent-lot")
+    await owner.next_message()
+    await owner.send("/dispatch")
+    await owner.next_message()
+    photo = await pan.next_message()
+    await tap(pan, photo, "❌ 拒绝")
+    alert = await owner.next_message()
+    assert (alert.text or "").startswith("Driver 潘广德 declined assignment #1")
+    assert alert.buttons == ["🔁 Reassign"]
+    await tap(owner, alert, "🔁 Reassign")
+    choose = await owner.next_message()
+    assert choose.text == "Give trip #1 (2025-03-10) to one of the drivers free that day:"
+    assert choose.buttons == ["Марат +77011234567"]  # Pan declined it; he is not offered
+    await tap(owner, choose, "Марат +77011234567")
+    done = await owner.next_message()
+    assert done.text == (
+        "✅ Trip #1 is now Марат's. It has been sent to them; the previous driver's copy says so."
+    )
+    assert not choose.buttons
+    assert (await marat.next_message()).photo
+    trip = await state_of(app).repos.assignments.get(1)
+    assert trip is not None and trip.status is Status.SENT
