@@ -193,18 +193,38 @@ async def running(
 
 
 async def serve(settings: Settings, clock: Clock | None = None) -> None:
-    """Run until SIGINT or SIGTERM, by polling or webhook as the settings say."""
+    """Run until SIGINT or SIGTERM, by polling or webhook as the settings say.
+
+    A signal while start-up is still waiting for Telegram cancels the wait at once (systemd
+    and Docker must not have to SIGKILL a bot that never got going); once serving, it stops
+    the bot in order: updates in hand finished, the database closed.
+    """
     chosen_clock = clock or SystemClock()
     app = build_application(settings, chosen_clock)
     stop = asyncio.Event()
+    serving = False
+    main = asyncio.current_task()
+
+    def on_signal() -> None:
+        stop.set()
+        if not serving and main is not None:
+            main.cancel()
+
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
+            loop.add_signal_handler(signum, on_signal)
     # One bot per database, and `ferryman restore` refuses while this is held.
     with hold_database(settings.storage.database):
-        async with running(app, settings, chosen_clock, timeout=LONG_POLL_SECONDS):
-            await stop.wait()
+        try:
+            async with running(app, settings, chosen_clock, timeout=LONG_POLL_SECONDS):
+                serving = True
+                await stop.wait()
+        except asyncio.CancelledError:
+            if serving or not stop.is_set():
+                raise
+            log.info("ferryman stopped before start-up finished")
+            return
     log.info("ferryman stopped")
 
 

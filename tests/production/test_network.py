@@ -136,3 +136,29 @@ async def test_polling_through_dropped_connections_and_bad_gateways(
     assert all(r.levelno == logging.WARNING and r.exc_info is None for r in lines)
     # python-telegram-bot's own "Exception happened while polling" traceback is not logged.
     assert not any("while polling for updates" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_stop_signal_while_waiting_for_telegram_ends_the_bot_at_once(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "FERRYMAN_BOT_TOKEN": "5000000001:AAEmulatorFerrymanTestToken_0000001"}
+    env.pop("FERRYMAN_SIGNING_KEYS", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--config",
+        str(write_config(tmp_path, free_port())),  # nothing listens there
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    terminal = Terminal(process.stderr)
+    await terminal.wait_for("Telegram unreachable at start-up")
+    process.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(process.wait(), 10)  # not the 30 s a retry could take
+    await terminal.closed()
+    assert code == 0
+    assert any("stopped before start-up finished" in line for line in terminal.lines)
+    assert not any("Traceback" in line for line in terminal.lines)
