@@ -5,42 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.backup import DatabaseInUse, hold_database
 from botapi_emulator import Emulator
+from botapi_emulator.emulator import DEFAULT_TOKEN
 from botapi_emulator.faults import Fault
 from tests.conftest import StartFerryman, free_port
+from tests.production.helpers import start_process, write_config
 
-SIGNING_KEY = "network-test-signing-key-0123456789"
 
-
-def write_config(folder: Path, port: int) -> Path:
-    path = folder / "config.toml"
-    path.write_text(
-        f"""
-[telegram]
-api_base_url = "http://127.0.0.1:{port}/bot"
-api_file_url = "http://127.0.0.1:{port}/file/bot"
-
-[company]
-name = "Horgos Auto Export"
-
-[storage]
-database = "ferryman.sqlite3"
-
-[clearance]
-active_key_id = "k1"
-keys = {{ k1 = "{SIGNING_KEY}" }}
-""",
-        encoding="utf-8",
-    )
-    return path
+def config_for(folder: Path, port: int) -> Path:
+    base = f"http://127.0.0.1:{port}"
+    return write_config(folder, f"{base}/bot", f"{base}/file/bot")
 
 
 class Terminal:
@@ -74,18 +54,7 @@ class Terminal:
 async def test_unreachable_at_start_up_then_serving_once_it_is_back(tmp_path: Path) -> None:
     emulator = Emulator(flood=False)
     port = free_port()
-    env = {**os.environ, "FERRYMAN_BOT_TOKEN": emulator.token}
-    env.pop("FERRYMAN_SIGNING_KEYS", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "--config",
-        str(write_config(tmp_path, port)),
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_process(config_for(tmp_path, port), token=emulator.token)
     assert process.stderr is not None
     terminal = Terminal(process.stderr)
     try:
@@ -141,18 +110,8 @@ async def test_polling_through_dropped_connections_and_bad_gateways(
 async def test_a_stop_signal_while_waiting_for_telegram_ends_the_bot_at_once(
     tmp_path: Path,
 ) -> None:
-    env = {**os.environ, "FERRYMAN_BOT_TOKEN": "5000000001:AAEmulatorFerrymanTestToken_0000001"}
-    env.pop("FERRYMAN_SIGNING_KEYS", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        "--config",
-        str(write_config(tmp_path, free_port())),  # nothing listens there
-        env=env,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    # Nothing listens on that port.
+    process = await start_process(config_for(tmp_path, free_port()), token=DEFAULT_TOKEN)
     assert process.stderr is not None
     terminal = Terminal(process.stderr)
     await terminal.wait_for("Telegram unreachable at start-up")

@@ -4,54 +4,19 @@ python-telegram-bot itself prints it ("The token `…` was rejected by the serve
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from botapi_emulator import Emulator
+from tests.production.helpers import SIGNING_KEY, start_process, write_config
 
 REVOKED = "5000000002:AARevokedTokenThatTheServerRefuses_77"
-SIGNING_KEY = "terminal-test-signing-key-0123456789"
-
-
-def write_config(folder: Path, base_url: str, file_url: str) -> Path:
-    path = folder / "config.toml"
-    path.write_text(
-        f"""
-[telegram]
-api_base_url = "{base_url}"
-api_file_url = "{file_url}"
-
-[storage]
-database = "ferryman.sqlite3"
-
-[clearance]
-active_key_id = "k1"
-keys = {{ k1 = "{SIGNING_KEY}" }}
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 async def run_ferryman(config: Path, *argv: str, token: str) -> tuple[int, str, str]:
-    """`ferryman run` in its own process, as an operator starts it; (exit code, out, err)."""
-    env = {**os.environ, "FERRYMAN_BOT_TOKEN": token}
-    env.pop("FERRYMAN_SIGNING_KEYS", None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "--config",
-        str(config),
-        *argv,
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    """`ferryman run` in its own process until it ends; (exit code, out, err)."""
+    process = await start_process(config, *argv, token=token)
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
