@@ -17,7 +17,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes
 from bot.backup import hold_database
 from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
-from bot.commands import publish_commands
+from bot.commands import publish_commands, publish_staff_menus
 from bot.config import Settings
 from bot.heartbeat import schedule_heartbeat, write_heartbeat
 from bot.i18n import Translator
@@ -114,6 +114,7 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     await catch_up(state)
     try:
         await publish_commands(app.bot, state.translator)
+        await publish_staff_menus(app.bot, state)
     except TelegramError as exc:
         # Menus are a convenience; a bot that cannot set them must still work.
         log.warning("could not publish the command menus: %s", exc)

@@ -25,6 +25,7 @@ from handlers import (
     problem_report,
     proof,
     router,
+    staff,
     text,
     trip,
     visa,
@@ -35,6 +36,7 @@ from handlers.errors import on_error
 # clearance's captioned /verify photo comes before proof's photo handler.
 MODULES = (
     clearance,
+    staff,  # before onboarding: /start with a staff link
     corrections,
     onboarding,
     driver,

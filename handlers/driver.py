@@ -141,10 +141,25 @@ ADMIN_HELP = N_(
 )
 
 
+OWNER_HELP = N_("/admins – add or remove admins and checkpoint staff")
+CHECKPOINT_HELP = N_(
+    "Checkpoint commands:\n"
+    "/verify CODE – check a clearance code (or send a photo of the QR captioned /verify)\n"
+    "/whoami – your Telegram user id"
+)
+
+
 async def on_help(update: Update, context: FerrymanContext) -> None:
+    caller = context.caller
     await answer(update, context, HELP)
-    if context.caller.is_staff:
-        await answer(update, context, ADMIN_HELP)
+    message, tr = update.effective_message, context.state.translator
+    if caller.is_admin and message is not None:
+        lines = [tr.get(caller.language, ADMIN_HELP)]
+        if caller.is_owner:
+            lines.append(tr.get(caller.language, OWNER_HELP))
+        await message.reply_text("\n".join(lines))
+    elif caller.is_staff:
+        await answer(update, context, CHECKPOINT_HELP)
 
 
 def register(app: FerrymanApp) -> None:

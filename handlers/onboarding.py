@@ -12,15 +12,16 @@ from telegram import (
 )
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.commands import set_chat_commands
+from bot.commands import set_chat_commands, set_role_menu
 from bot.domain.pending import InputKind
 from bot.i18n import LANGUAGES, N_
 from bot.inputs import date_example
 from bot.notify import admin_alert
-from bot.roles import is_admin
+from bot.roles import Role
 from bot.services import registration as reg
 from bot.services.errors import Refusal
 from bot.services.registration import InputProblem, StartOutcome, Step, StepResult
+from bot.services.staff import set_staff_language
 from bot.state import FerrymanApp, FerrymanContext
 from handlers.common import log, refuse, user_language
 from handlers.registry import NEW, PRIVATE, add
@@ -84,6 +85,10 @@ SHARE_PHONE = N_("📱 Share my phone number")
 ADMIN_WELCOME = N_(
     "Welcome to {company}. You are an admin here: /invite NAME creates a driver's "
     "registration link; /help lists the other commands."
+)
+CHECKPOINT_WELCOME = N_(
+    "Welcome to {company}. You are checkpoint staff here: /verify checks a clearance code or "
+    "a photo of its QR."
 )
 REGISTERED = N_(
     "Registered. Welcome, {name}! Your assignments will arrive here. /help lists the commands."
@@ -156,11 +161,14 @@ async def on_start(update: Update, context: FerrymanContext) -> None:
         await _prompt(update, context, StepResult(registration))
         return
     log.info("/start from user %s: %s", user.id, outcome.value)
-    if outcome is StartOutcome.NO_TOKEN and await is_admin(state, user.id):
-        language = await user_language(state, user)
+    caller = context.caller
+    if outcome is StartOutcome.NO_TOKEN and caller.is_staff:
+        welcome = ADMIN_WELCOME if caller.is_admin else CHECKPOINT_WELCOME
         await message.reply_text(
-            state.translator.get(language, ADMIN_WELCOME, company=state.settings.company.name)
+            state.translator.get(caller.language, welcome, company=state.settings.company.name)
         )
+        # An owner or admin who never opened the bot had no chat for the menu until now.
+        await set_role_menu(context.bot, state.translator, user.id, caller.role, caller.language)
         return
     driver = await state.repos.drivers.by_telegram_id(user.id)
     await message.reply_text(
@@ -191,12 +199,18 @@ async def on_language_button(update: Update, context: FerrymanContext) -> None:
             update, context, await reg.choose_language(state.repos, registration, code, now)
         )
         return
-    driver = await state.repos.drivers.by_telegram_id(user.id)
-    if driver is None:
+    caller = context.caller
+    driver = caller.driver
+    if driver is None and not caller.is_staff:
         await refuse(update, context, Refusal.NOT_REGISTERED, "language button")
         return
-    await state.repos.drivers.set_language(driver.id, code)
-    await set_chat_commands(context.bot, state.translator, user.id, code)
+    if driver is not None:
+        await state.repos.drivers.set_language(driver.id, code)
+    if caller.is_staff:
+        # Staff's menus, answers and alerts follow their stored language.
+        await set_staff_language(state.repos, user.id, code, now)
+    role = caller.role if caller.is_staff else Role.DRIVER
+    await set_role_menu(context.bot, state.translator, user.id, role, code)
     await query.answer(state.translator.get(code, LANGUAGE_SET))
     if query.message is not None:
         await context.bot.send_message(user.id, state.translator.get(code, LANGUAGE_SET))
