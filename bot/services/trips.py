@@ -131,15 +131,17 @@ async def return_to_china(
 ) -> Driver:
     """Ends the visa-free stay opened by the last crossing."""
     driver = await registered_driver(repos, telegram_id)
-    if not await is_in_kazakhstan(repos, driver.id):
-        raise ServiceRefused(Refusal.NOT_IN_KAZAKHSTAN)
-    await repos.events.append(
-        BORDER_RETURNED,
-        recorded_at=now,
-        telegram_at=telegram_at,
-        actor_telegram_id=telegram_id,
-        driver_id=driver.id,
-    )
+    # Look and write under one lock: a double tap handled concurrently must record one return.
+    async with repos.db.transaction():
+        if not await is_in_kazakhstan(repos, driver.id):
+            raise ServiceRefused(Refusal.NOT_IN_KAZAKHSTAN)
+        await repos.events.append(
+            BORDER_RETURNED,
+            recorded_at=now,
+            telegram_at=telegram_at,
+            actor_telegram_id=telegram_id,
+            driver_id=driver.id,
+        )
     return driver
 
 

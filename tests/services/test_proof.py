@@ -35,7 +35,7 @@ async def _crossed(repos: Repositories, clearance: ClearanceService) -> int:
 
 def _image(n: int) -> bytes:
     """A small real JPEG, different for each n (proof photos must decode as images)."""
-    return sample_image(16, 16, color=f"#{n:02x}{n:02x}{n:02x}")
+    return sample_image(16, 16, color=f"#{20 * n:02x}{20 * n:02x}{20 * n:02x}")
 
 
 async def _photo(
