@@ -11,6 +11,7 @@ from bot.notify import admin_alert, refresh_trip_messages
 from bot.outbox import Priority
 from bot.services import proof
 from bot.services.errors import Refusal, ServiceRefused
+from bot.services.evidence import flagged_evidence
 from bot.services.photo_checks import PhotoReused
 from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
@@ -179,7 +180,17 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
                     distance=format_number(delivery.verdict.distance_m, staff_language),
                     place=trip.destination.name_in(staff_language),
                     radius=format_number(delivery.verdict.radius_m, staff_language),
-                )
+                ),
+                # Then what to look at: the proof photos as one album, and the pin.
+                *await flagged_evidence(
+                    state,
+                    trip,
+                    latitude=location.latitude,
+                    longitude=location.longitude,
+                    distance_m=delivery.verdict.distance_m,
+                    radius_m=delivery.verdict.radius_m,
+                    key=f"alert.flagged:{trip.assignment.id}",
+                ),
             )
     state.outbox.wake()
     language = await user_language(state, user)

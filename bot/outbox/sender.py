@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from telegram import InputFile, Message
+from telegram import InputFile, InputMediaPhoto, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.domain.events import EventKind
@@ -78,9 +78,18 @@ def _api_kwargs(chat_id: int, payload: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, dict) and set(value) == {"path"}:
             path = Path(value["path"])
             kwargs[name] = InputFile(path.read_bytes(), filename=path.name)
+        elif name == "media" and isinstance(value, list):
+            # An album stored as JSON: PTB's send_media_group wants InputMedia objects.
+            kwargs[name] = [_input_media(item) for item in value]
         else:
             kwargs[name] = value
     return kwargs
+
+
+def _input_media(item: Any) -> Any:
+    if isinstance(item, dict) and item.get("type") == "photo":
+        return InputMediaPhoto(item["media"], caption=item.get("caption"))
+    return item
 
 
 def _snake(method: Method) -> str:
