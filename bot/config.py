@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.proof_items import ProofItem
 from bot.domain.zones import zone
+from bot.inputs import normalize_phone
 from bot.secrets import Secret
 
 TOKEN_ENV = "FERRYMAN_BOT_TOKEN"
@@ -65,6 +66,8 @@ class CompanySettings:
     owners: tuple[int, ...] = ()
     group_chat_id: int | None = None
     default_language: str = "zh"
+    # E.164; the "📞 Call the dispatcher" button sends it as a contact card. Empty: no button.
+    dispatcher_phone: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,7 +374,18 @@ def _company(r: _Reader) -> CompanySettings:
         owners=r.int_list("owners"),
         group_chat_id=group_raw or None,
         default_language=language,
+        dispatcher_phone=_phone(r, "dispatcher_phone"),
     )
+
+
+def _phone(r: _Reader, key: str) -> str:
+    raw = r.string(key, "")
+    if not raw:
+        return ""
+    normalized = normalize_phone(raw)
+    if normalized is None:
+        raise r.fail(key, f"not a phone number: {raw!r} (use the international form, +7 701 …)")
+    return normalized
 
 
 def _clearance(r: _Reader, env: Mapping[str, str]) -> ClearanceSettings:

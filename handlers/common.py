@@ -49,6 +49,11 @@ REFUSALS = {
     ),
     Refusal.ALREADY_FILED: N_("This photo is already filed."),
     Refusal.PHOTO_REUSED: N_("This photo is already on record as proof. Take a new photo."),
+    Refusal.EMPTY_REPORT: N_(
+        "Nothing to send yet: write what happened, or send a photo, a voice note or your "
+        "location first."
+    ),
+    Refusal.REPORT_FULL: N_("This report is full. Press ✅ Send, then start another one."),
 }
 
 

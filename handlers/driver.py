@@ -13,8 +13,8 @@ from bot.state import FerrymanApp, FerrymanContext
 from bot.timefmt import format_day, format_time
 from handlers.common import answer, refusals_answered, user_language
 from handlers.onboarding import language_keyboard
+from handlers.problem_report import ask_for_problem
 from handlers.registry import NEW, PRIVATE, add
-from handlers.trip import PROBLEM_PROMPT
 
 NO_ASSIGNMENT = N_("You have no assignment right now. It will arrive here.")
 HELP = N_(
@@ -115,7 +115,7 @@ async def on_problem(update: Update, context: FerrymanContext) -> None:
     if user is None:
         return
     await problems.begin_problem(context.state.repos, user.id, None, context.state.clock.now())
-    await answer(update, context, PROBLEM_PROMPT)
+    await ask_for_problem(context, user)
 
 
 async def on_language(update: Update, context: FerrymanContext) -> None:

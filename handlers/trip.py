@@ -17,6 +17,7 @@ from bot.state import FerrymanApp, FerrymanContext
 from bot.views import TripButton, TripPress, parse_callback
 from handlers.admin_changes import with_reassign_button
 from handlers.common import answer, log, refuse, user_language
+from handlers.problem_report import ask_for_problem
 from handlers.proof_prompts import ask_for_next_proof
 from handlers.registry import Group, add
 
@@ -35,7 +36,6 @@ CONFIRMED = {
 DECLINED_NOTICE = N_("Driver {driver} declined assignment #{number} ({vin}).")
 BACK_IN_CHINA = N_("Welcome back to China. Your visa-free stay has ended.")
 DELIVERY_UNDER_WAY = N_("Delivery already started: send what the message above asks for.")
-PROBLEM_PROMPT = N_("Describe the problem in one message; you can attach a photo.")
 
 Handler = Callable[[Update, FerrymanContext, TripPress], Awaitable[None]]
 
@@ -124,8 +124,7 @@ async def _problem(update: Update, context: FerrymanContext, press: TripPress) -
     assert query is not None and user is not None
     await problems.begin_problem(state.repos, user.id, press.assignment_id, state.clock.now())
     await query.answer()
-    language = await user_language(state, user)
-    await context.bot.send_message(user.id, state.translator.get(language, PROBLEM_PROMPT))
+    await ask_for_problem(context, user)
 
 
 async def _back(update: Update, context: FerrymanContext, press: TripPress) -> None:

@@ -57,3 +57,11 @@ def test_bad_place_settings_are_named(values: dict[str, Any], setting: str) -> N
     with pytest.raises(ConfigError) as caught:
         _settings(_place(**values))
     assert caught.value.setting == setting
+
+
+def test_the_dispatcher_phone_is_normalised_or_refused_by_name() -> None:
+    data: dict[str, Any] = {"company": {"dispatcher_phone": "+86 139-0000-0009"}}
+    assert parse_settings(data, "<memory>", env={}).company.dispatcher_phone == "+8613900000009"
+    with pytest.raises(ConfigError) as caught:
+        parse_settings({"company": {"dispatcher_phone": "call me"}}, "<memory>", env={})
+    assert caught.value.setting == "company.dispatcher_phone"

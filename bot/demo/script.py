@@ -222,6 +222,8 @@ async def _day(
     await tap(aidar, messages[aidar.id], messages[aidar.id].buttons[1])
     await aidar.next_message()
     await aidar.send("Flat tyre 20 km after Zharkent, waiting for the service van.")
+    added = await aidar.next_message()
+    await tap(aidar, added, added.buttons[0])  # ✅ Send
     await aidar.next_message()
     transcript.action(aidar, "reports a flat tyre")
     await group.next_message()

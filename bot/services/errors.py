@@ -23,6 +23,8 @@ class Refusal(StrEnum):
     SUSPENDED = "suspended"
     ALREADY_FILED = "already_filed"
     PHOTO_REUSED = "photo_reused"
+    EMPTY_REPORT = "empty_report"
+    REPORT_FULL = "report_full"
 
 
 class ServiceRefused(Exception):

@@ -147,6 +147,37 @@ async def send_venue(call: Call) -> JSON:
     return send(call, chat, {"venue": venue, "location": location}).data
 
 
+@method("sendVoice")
+async def send_voice(call: Call) -> JSON:
+    chat = target_chat(call)
+    content = caption(call.params)
+    source = call.params.file("voice")
+    if source is None:
+        raise bad_request("there is no voice in the request")
+    if isinstance(source, str):
+        if not source:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        content["voice"] = call.world.files.reuse(source, "voice")
+    else:
+        duration = call.params.integer("duration") or 1
+        content["voice"] = call.world.files.add_voice(source.data, duration)
+    return send(call, chat, content).data
+
+
+@method("sendContact")
+async def send_contact(call: Call) -> JSON:
+    chat = target_chat(call)
+    contact: JSON = {
+        "phone_number": call.params.require_text("phone_number"),
+        "first_name": call.params.require_text("first_name"),
+    }
+    for key in ("last_name", "vcard"):
+        value = call.params.text(key)
+        if value:
+            contact[key] = value
+    return send(call, chat, {"contact": contact}).data
+
+
 @method("sendChatAction")
 async def send_chat_action(call: Call) -> bool:
     target_chat(call)

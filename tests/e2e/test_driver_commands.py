@@ -143,8 +143,11 @@ async def test_problem_with_text_and_with_photo_reaches_admins_and_group(setup: 
     photo, _, _ = await receive_assignment(pan)
     await _press(pan, photo)  # accept
     await _press(pan, photo, index=1)  # problem
-    assert "Describe the problem" in ((await pan.next_message()).text or "")
+    assert "What happened?" in ((await pan.next_message()).text or "")
     await pan.send("Flat tyre near Zharkent")
+    added = await pan.next_message()
+    assert "Added (1)" in (added.text or "")
+    await tap(pan, added, "✅ Send")
     assert "Thank you" in ((await pan.next_message()).text or "")
     admin = await owner.next_message()
     assert "Flat tyre near Zharkent" in (admin.text or "") and VIN in (admin.text or "")
@@ -153,10 +156,12 @@ async def test_problem_with_text_and_with_photo_reaches_admins_and_group(setup: 
     await pan.send("/problem")
     await pan.next_message()
     await pan.send_photo(sample_image(), caption="Scratch on the door")
+    await tap(pan, await pan.next_message(), "✅ Send")
     assert "Thank you" in ((await pan.next_message()).text or "")
-    admin_photo = await owner.next_message()
+    summary, admin_photo = await owner.next_messages(2)
+    assert "Scratch on the door" in (summary.text or "")
     assert admin_photo.photo and "Scratch on the door" in (admin_photo.caption or "")
-    assert (await group.next_message()).photo
+    assert "Scratch on the door" in ((await group.next_message()).text or "")
     problems = [e for e in await state.repos.events.for_driver(driver.id) if e.kind == "problem"]
     assert [p.payload["text"] for p in problems] == [
         "Flat tyre near Zharkent",

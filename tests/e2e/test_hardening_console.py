@@ -59,8 +59,9 @@ async def test_problem_mid_delivery_is_reported_and_the_checklist_resumes(setup:
     assert "Photo 2 of 3" in ((await pan.next_message()).text or "")
 
     await pan.send("/problem")
-    assert "Describe the problem" in ((await pan.next_message()).text or "")
+    assert "What happened?" in ((await pan.next_message()).text or "")
     await pan.send("The lot gate is locked")
+    await tap(pan, await pan.next_message(), "✅ Send")
     assert "Thank you" in ((await pan.next_message()).text or "")
     # The checklist goes on where it stopped.
     assert "Photo 2 of 3" in ((await pan.next_message()).text or "")

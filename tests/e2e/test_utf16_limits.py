@@ -6,7 +6,7 @@ from datetime import date
 
 from botapi_emulator import Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import state_of
+from tests.e2e.helpers import state_of, tap
 
 
 async def test_a_problem_photo_with_a_long_emoji_caption_reaches_the_staff(
@@ -28,8 +28,9 @@ async def test_a_problem_photo_with_a_long_emoji_caption_reaches_the_staff(
     await pan.next_message()
     # 900 emoji: under the 1,000-character note limit, but 1,800 UTF-16 units.
     await pan.send_photo(sample_image(), caption="Dent 😡" + "😡" * 899)
+    await tap(pan, await pan.next_message(), "✅ Send")
     assert "Thank you" in ((await pan.next_message()).text or "")
-    staff = await owner.next_message()
+    _, staff = await owner.next_messages(2)  # the summary, then the photo as sent
     assert staff.photo
     caption = staff.caption or ""
     assert "Dent 😡" in caption and caption.endswith("…")
