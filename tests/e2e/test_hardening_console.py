@@ -11,9 +11,9 @@ from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import Driver, DriverStatus
 from bot.state import AppState, FerrymanApp
-from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator, sample_image
+from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
+from tests.e2e.helpers import assign, camera_photo, dispatch, receive_assignment, state_of, tap
 
 VIN = "LGXCE4CB7R0000001"
 
@@ -55,7 +55,7 @@ async def test_problem_mid_delivery_is_reported_and_the_checklist_resumes(setup:
     for _ in range(4):  # accept, picked up, crossed, delivered
         await _press(pan, photo)
     assert "Photo 1 of 3" in ((await pan.next_message()).text or "")
-    await pan.send_photo(sample_image(640, 480, color="#102030"))
+    await pan.send_photo(camera_photo(1))
     assert "Photo 2 of 3" in ((await pan.next_message()).text or "")
 
     await pan.send("/problem")
@@ -71,7 +71,7 @@ async def test_problem_mid_delivery_is_reported_and_the_checklist_resumes(setup:
     ]
     assert [p.payload["text"] for p in problems] == ["The lot gate is locked"]
 
-    await pan.send_photo(sample_image(640, 480, color="#203040"))
+    await pan.send_photo(camera_photo(2))
     assert "Photo 3 of 3" in ((await pan.next_message()).text or "")
 
 

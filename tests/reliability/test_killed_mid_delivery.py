@@ -14,10 +14,11 @@ from pathlib import Path
 from bot.app import build_application, running
 from bot.clock import SystemClock
 from bot.config import load_settings
+from bot.demo.steps import camera_photo
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import ProofKind
-from botapi_emulator import CallRecord, ChatMessage, EmulatedUser, Emulator, sample_image
+from botapi_emulator import CallRecord, ChatMessage, EmulatedUser, Emulator
 from storage.db import Database
 from storage.repositories import Repositories
 from tests.conftest import OWNER_ID
@@ -26,7 +27,8 @@ from tests.reliability.conftest import BotProcess, database_checks
 
 VIN = "LGXCE4CB7R0000001"
 AT_THE_LOT = (44.1631, 80.0021)
-PHOTOS = [sample_image(640, 480, color=c) for c in ("#aa3333", "#33aa33", "#3333aa")]
+# Three different scenes: flat colours would all look alike to the near-copy check.
+PHOTOS = [camera_photo(n) for n in (1, 2, 3)]
 
 
 def _to(user: EmulatedUser, starts: str) -> Callable[[CallRecord], bool]:
