@@ -122,10 +122,12 @@ def setup_logging(
     handler.ferryman = True  # type: ignore[attr-defined]
     formatter: logging.Formatter
     if fmt == "json":
+        # "time" in ISO 8601, UTC, with its zone: collectors need no guessing.
         formatter = _JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger"},
             reserved_attrs=[*RESERVED_ATTRS, "context"],
+            timestamp="time",
         )
     else:
         formatter = logging.Formatter(TEXT_FORMAT)
