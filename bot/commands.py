@@ -46,6 +46,18 @@ ADMIN_COMMANDS: Menu = (
     ("qrsheet", N_("The day's QR codes as a printable PDF")),
     ("correct", N_("Undo a border crossing pressed by mistake")),
     ("returned", N_("The car of a cancelled trip is back at the yard")),
+    # The day (handlers.admin_manifest, admin_board, admin_changes, admin_send).
+    ("board", N_("The day: counts, late, flagged, not dispatched")),
+    ("late", N_("Today's late trips")),
+    ("import", N_("Import a manifest (CSV or XLSX)")),
+    ("template", N_("The manifest template")),
+    ("assign", N_("One trip for a driver")),
+    ("reassign", N_("Give a trip to another driver")),
+    ("cancel", N_("Cancel a trip (its code stops verifying)")),
+    ("dispatch", N_("Send a day's unsent trips now")),
+    ("driver", N_("A driver's profile, visa-free days and trips")),
+    ("export", N_("Trips of some days as CSV and XLSX")),
+    ("broadcast", N_("A message to every active driver")),
 )
 OWNER_COMMANDS: Menu = (("admins", N_("Admins and checkpoint staff")),)
 

@@ -141,6 +141,19 @@ ADMIN_HELP = N_(
 )
 
 
+DAY_HELP = N_(
+    "The day:\n"
+    "/board [YYYY-MM-DD] – counts, late trips, flagged deliveries, trips not dispatched; "
+    "/late – only the late ones\n"
+    "Send a CSV or XLSX manifest (or /import) – every row checked, then a preview; /template "
+    "– the columns\n"
+    "/assign PHONE|NAME VIN DESTINATION [YYYY-MM-DD] [HH:MM] – one trip\n"
+    "/reassign NUMBER PHONE|NAME – another driver; /cancel NUMBER [reason]\n"
+    "/dispatch [YYYY-MM-DD] – send the unsent trips now\n"
+    "/driver PHONE|NAME – profile, visa-free days, last trips\n"
+    "/export [FROM] [TO] – CSV and XLSX with every event time\n"
+    "/broadcast TEXT – to every active driver"
+)
 OWNER_HELP = N_("/admins – add or remove admins and checkpoint staff")
 CHECKPOINT_HELP = N_(
     "Checkpoint commands:\n"
@@ -154,7 +167,7 @@ async def on_help(update: Update, context: FerrymanContext) -> None:
     await answer(update, context, HELP)
     message, tr = update.effective_message, context.state.translator
     if caller.is_admin and message is not None:
-        lines = [tr.get(caller.language, ADMIN_HELP)]
+        lines = [tr.get(caller.language, ADMIN_HELP), tr.get(caller.language, DAY_HELP)]
         if caller.is_owner:
             lines.append(tr.get(caller.language, OWNER_HELP))
         await message.reply_text("\n".join(lines))
