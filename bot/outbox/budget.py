@@ -30,14 +30,15 @@ from bot.outbox.model import Priority
 
 log = logging.getLogger(__name__)
 
-# The endpoints that put a message in a chat (or change one) count against the budget;
-# answerCallbackQuery, getUpdates, getFile and friends do not.
-COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+# The endpoints that put a new message in a chat count against the budget (Telegram's limits
+# are for messages sent); edits, answerCallbackQuery, getUpdates and getFile do not.
+COUNTED_PREFIXES = ("send", "copy", "forward")
 
 # Passed as ``rate_limit_args`` by the outbox sender: it has taken its slot already and handles
 # 429 itself (a retry inside the call would hold the sender for the whole retry_after).
 OUTBOX_CALL: dict[str, Any] = {"outbox": True}
 
+GLOBAL_AFTER_REFUSALS = 3  # 429s within one second that pause every chat, not just one
 DIRECT_RETRIES = 2  # a direct reply refused with 429 is tried this many more times
 
 
@@ -97,6 +98,9 @@ class Budget:
         self._chats: dict[int, _Bucket] = {}
         self._groups: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        self._last_queued_grant = 0.0
+        self._held: dict[int, float] = {}  # chat -> monotonic time its 429 runs out
+        self._refusals: deque[float] = deque()
         self._waiting: list[tuple[int, int]] = []
         self._seq = itertools.count()
         self._changed = asyncio.Condition()
@@ -108,9 +112,15 @@ class Budget:
         """Seconds until ``chat_id`` may receive another message (0: now)."""
         now = self._now() if now is None else now
         wait = 0.0
+        held = self._held.get(chat_id)
+        if held is not None:
+            if held > now:
+                wait = held - now
+            else:
+                del self._held[chat_id]
         bucket = self._chats.get(chat_id)
         if bucket is not None:
-            wait = bucket.wait(now)
+            wait = max(wait, bucket.wait(now))
             if wait == 0.0 and bucket.tokens >= bucket.capacity:
                 del self._chats[chat_id]  # full again: forget it, so the table stays small
         if chat_id < 0:
@@ -124,7 +134,7 @@ class Budget:
     def busy_chats(self, now: float | None = None) -> list[int]:
         """Chats that must not receive anything yet (their own limit, not the overall one)."""
         now = self._now() if now is None else now
-        tracked = set(self._chats) | set(self._groups)
+        tracked = set(self._chats) | set(self._groups) | set(self._held)
         return [chat_id for chat_id in tracked if self.chat_wait(chat_id, now) > 0]
 
     def overall_wait(self, now: float | None = None) -> float:
@@ -137,8 +147,25 @@ class Budget:
     # --- changing --------------------------------------------------------------------------
 
     def pause(self, seconds: float) -> None:
-        """Telegram said 429: nobody sends until ``retry_after`` has passed."""
+        """Nobody sends until ``seconds`` have passed."""
         self._paused_until = max(self._paused_until, self._now() + seconds)
+
+    def refused(self, chat_id: int | None, seconds: float) -> None:
+        """Telegram answered 429 with ``retry_after``: that chat waits it out.
+
+        Our pacing keeps the overall rate inside the limit, so a lone 429 is about one chat
+        and the others carry on (pausing everyone, as PTB's AIORateLimiter does, would cost
+        the whole dispatch a second per refusal). Several 429s within a second mean the
+        overall limit itself was hit: then everyone waits.
+        """
+        now = self._now()
+        if chat_id is not None:
+            self._held[chat_id] = max(self._held.get(chat_id, 0.0), now + seconds)
+        self._refusals.append(now)
+        while self._refusals and self._refusals[0] <= now - 1.0:
+            self._refusals.popleft()
+        if chat_id is None or len(self._refusals) >= GLOBAL_AFTER_REFUSALS:
+            self.pause(seconds)
 
     def _take(self, chat_id: int | None, now: float) -> None:
         self._overall.append(now)
@@ -170,9 +197,16 @@ class Budget:
                         continue
                     now = self._now()
                     wait = self.overall_wait(now)
+                    if priority > Priority.ANSWER:
+                        # Queued traffic goes out evenly spaced, never as a burst that fills
+                        # the window: an answer then finds a free slot within one spacing.
+                        spacing = self.window / self.per_second
+                        wait = max(wait, self._last_queued_grant + spacing - now)
                     if wait <= 0:
                         heapq.heappop(self._waiting)
                         self._take(chat_id, now)
+                        if priority > Priority.ANSWER:
+                            self._last_queued_grant = now
                         return
                     # Woken early when a more urgent waiter arrives.
                     with contextlib.suppress(TimeoutError):
@@ -219,7 +253,7 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
                 wait = retry_after_seconds(exc)
-                self.budget.pause(wait)
+                self.budget.refused(chat_id, wait)
                 if attempt == DIRECT_RETRIES:
                     raise
                 log.info("direct %s refused with 429; again in %.1f s", endpoint, wait)

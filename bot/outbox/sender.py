@@ -7,7 +7,8 @@ go out again, plus at most the single claimed one whose answer never arrived.
 What Telegram says decides what happens to a row:
 
 - 200: sent, Telegram's message id recorded (an assignment also moves ``planned → sent``);
-- 429: the whole budget pauses for ``retry_after`` and the row goes out afterwards;
+- 429: the chat waits ``retry_after`` and the row goes out afterwards (several 429s within a
+  second pause every chat: the overall limit was hit);
 - 5xx, network errors: retried with growing backoff (other rows carry on meanwhile), after
   ``max_attempts`` the row fails with an event and an admin alert;
 - 403, or 400 "chat not found": the chat is unreachable — a driver is marked so, an event is
@@ -192,11 +193,16 @@ class Outbox:
                 await self._wait()
 
     async def _wait(self) -> None:
-        if not self._retry_at:
+        busy = self.budget.busy_chats()
+        # Idle: no open row due now (rows held back by not_before do not count).
+        if not await self.repos.outbox.due(self.clock.now(), limit=1):
             self._idle.set()
         timeout = IDLE_POLL
         if self._retry_at:
-            timeout = max(0.0, min(timeout, min(self._retry_at.values()) - time.monotonic()))
+            timeout = min(timeout, min(self._retry_at.values()) - time.monotonic())
+        if busy:
+            timeout = min(timeout, min(self.budget.chat_wait(chat) for chat in busy))
+        timeout = max(0.0, timeout)
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
@@ -252,8 +258,8 @@ class Outbox:
                 )
         except RetryAfter as exc:
             wait = retry_after_seconds(exc)
-            log.warning("429 from Telegram: the outbox pauses %.0f s", wait)
-            self.budget.pause(wait)
+            log.info("429 for chat %s: it waits %.0f s", message.chat_id, wait)
+            self.budget.refused(message.chat_id, wait)
             await self.repos.outbox.release(row.id, "429")
             return
         except TelegramError as exc:

@@ -65,5 +65,15 @@ async def test_a_429_pauses_everyone(clock: Clock) -> None:
 
 
 def test_only_messages_count() -> None:
-    assert counted("sendPhoto") and counted("editMessageCaption") and counted("copyMessage")
-    assert not counted("answerCallbackQuery") and not counted("getUpdates")
+    assert counted("sendPhoto") and counted("copyMessage")
+    assert not counted("editMessageCaption") and not counted("answerCallbackQuery")
+
+
+async def test_a_429_holds_its_chat_and_several_hold_everyone(clock: Clock) -> None:
+    budget = Budget(now=clock)
+    budget.refused(7, 2)
+    assert budget.chat_wait(7) == pytest.approx(2.0)
+    assert budget.overall_wait() == 0.0  # the others carry on
+    budget.refused(8, 2)
+    budget.refused(9, 2)
+    assert budget.overall_wait() == pytest.approx(2.0)  # three in a second: the limit itself
