@@ -70,6 +70,7 @@ class Setup:
     workdir: str
     scale: float
     driver_ids: tuple[int, ...]
+    resume: bool = False  # a restart: the database is there, only the outbox runs again
 
 
 # --- the bot, in its own process -------------------------------------------------------------
@@ -150,6 +151,9 @@ async def _bot(setup: Setup, out: Queue[dict[str, Any]], go: ProcessEvent) -> di
     async with running(app, settings, clock):
         state = app.bot_data.state
         assert state is not None
+        if setup.resume:
+            await state.outbox.idle(within=3600)
+            return {"outbox": dict(await state.repos.outbox.counts())}
         now = clock.now()
         day = (now + timedelta(days=1)).astimezone(settings.company.timezone).date()
         for serial, telegram_id in enumerate(setup.driver_ids, start=1):
