@@ -56,6 +56,7 @@ ADMIN_COMMANDS: Menu = (
     ("cancel", N_("Cancel a trip (its code stops verifying)")),
     ("dispatch", N_("Send a day's unsent trips now")),
     ("driver", N_("A driver's profile, visa-free days and trips")),
+    ("visa", N_("Drivers in Kazakhstan or near the visa-free limits")),
     ("export", N_("Trips of some days as CSV and XLSX")),
     ("broadcast", N_("A message to every active driver")),
 )
