@@ -31,7 +31,7 @@ from bot.state import AppState, FerrymanApp, FerrymanContext
 from bot.timefmt import format_time
 from handlers.admin_board import MANY_DRIVERS, NO_SUCH_DRIVER
 from handlers.common import log, refuse
-from handlers.corrections import DONE, tell_driver
+from handlers.corrections import DONE, driver_notice, tell_driver
 from handlers.guards import admin_only
 from handlers.registry import NEW, PRIVATE, add
 
@@ -356,7 +356,9 @@ async def on_cancel(update: Update, context: FerrymanContext) -> None:
                 now=state.clock.now(),
                 reason=reason,
             )
-            await state.repos.outbox.add(*_cancel_messages(state, change, reason))
+            await state.repos.outbox.add(
+                *_cancel_messages(state, change, reason), *driver_notice(state, change)
+            )
     except ServiceRefused as refusal:
         if refusal.reason is not Refusal.ILLEGAL_STEP:
             await refuse(update, context, refusal.reason, "/cancel")

@@ -4,13 +4,13 @@ cancelled trip is back at the yard). Both go through ``bot.services.corrections`
 from __future__ import annotations
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden
 from telegram.ext import CommandHandler
 
 from bot.clearance.messages import STATUS_NAMES
 from bot.domain.lifecycle import Action, Status
 from bot.i18n import N_
 from bot.notify import refresh_trip_messages
+from bot.outbox import Method, Outgoing, Priority
 from bot.roles import is_admin
 from bot.services.corrections import AdminChange, apply_admin_action
 from bot.services.errors import Refusal, ServiceRefused
@@ -81,9 +81,12 @@ async def _admin_step(
     number = int(args[0])
     reason = " ".join(args[1:])[:500]
     try:
-        change = await apply_admin_action(
-            state.repos, user.id, number, action, now=state.clock.now(), reason=reason
-        )
+        # The driver's message is an outbox row written with the change: both or neither.
+        async with state.repos.db.transaction():
+            change = await apply_admin_action(
+                state.repos, user.id, number, action, now=state.clock.now(), reason=reason
+            )
+            await state.repos.outbox.add(*driver_notice(state, change))
     except ServiceRefused as refusal:
         if refusal.reason is not Refusal.ILLEGAL_STEP:
             await refuse(update, context, refusal.reason, command)
@@ -99,6 +102,7 @@ async def _admin_step(
             status=state.translator.get(language, STATUS_NAMES[status]),
         )
         return
+    state.outbox.wake()
     log.info("admin %s: %s on assignment %s", user.id, action.value, number)
     await tell_driver(context.bot, state, change)
     trip = change.trip
@@ -113,22 +117,37 @@ async def _admin_step(
 
 
 async def tell_driver(bot: Bot, state: AppState, change: AdminChange) -> None:
-    """The driver's buttons follow the new status, and a message says what changed and why.
+    """The driver's assignment messages show the new status and only the buttons it allows.
 
-    ``/cancel`` calls this too once ``apply_admin_action(..., Action.CANCEL)`` has answered.
+    ``/cancel`` calls this too, after committing ``apply_admin_action(..., Action.CANCEL)``
+    together with ``driver_notice(state, change)``.
     """
+    await refresh_trip_messages(bot, state, change.trip)
+
+
+def driver_notice(state: AppState, change: AdminChange) -> list[Outgoing]:
+    """What the driver is told about an admin's change (none for a cancel before pickup,
+    which ``/cancel`` words itself); add it to the outbox inside the change's transaction."""
     trip = change.trip
-    await refresh_trip_messages(bot, state, trip)
-    text = TO_DRIVER.get(trip.assignment.status)
-    if trip.assignment.status is Status.CANCELLED and change.before is not Status.RETURNING:
-        text = None  # a plain cancel before pickup: /cancel words that message itself
+    status = trip.assignment.status
+    text = TO_DRIVER.get(status)
+    if status is Status.CANCELLED and change.before is not Status.RETURNING:
+        text = None
     driver = trip.driver
     if text is None or driver is None or driver.telegram_id is None:
-        return
-    message = state.translator.get(
-        driver.language, text, number=trip.assignment.id, place=trip.pickup.name
-    )
-    try:
-        await bot.send_message(driver.telegram_id, message)
-    except (Forbidden, BadRequest) as exc:
-        log.warning("driver %s unreachable: %s", driver.id, exc.message)
+        return []
+    number = trip.assignment.id
+    message = state.translator.get(driver.language, text, number=number, place=trip.pickup.name)
+    return [
+        Outgoing(
+            chat_id=driver.telegram_id,
+            method=Method.SEND_MESSAGE,
+            payload={"text": message},
+            # One notice per change: the version the change produced names it.
+            key=f"trip.{status.value}:{number}:{trip.assignment.version}",
+            priority=Priority.ALERT,
+            purpose=f"trip.{status.value}",
+            assignment_id=number,
+            driver_id=driver.id,
+        )
+    ]

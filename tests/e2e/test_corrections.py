@@ -8,10 +8,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.lifecycle import Action, Status
-from bot.services.corrections import apply_admin_action
+from bot.domain.lifecycle import Status
 from botapi_emulator import EmulatedUser, Emulator
-from handlers.corrections import tell_driver
 from tests.conftest import FIXED_NOW, StartFerryman
 from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
 
@@ -88,11 +86,8 @@ async def test_a_car_cancelled_after_pickup_goes_back_to_the_yard_before_the_tri
     app, owner, pan, number, photo = setup
     state = state_of(app)
     await _walk(pan, photo, "✅ Accept", "🚗 Picked up the car")
-    # What /cancel does for a picked-up car.
-    change = await apply_admin_action(
-        state.repos, owner.id, number, Action.CANCEL, now=FIXED_NOW, reason="buyer withdrew"
-    )
-    await tell_driver(app.bot, state, change)
+    await owner.send(f"/cancel {number} buyer withdrew")
+    assert "the driver has the car" in ((await owner.next_message()).text or "")
 
     told = (await pan.next_message()).text or ""
     assert "is cancelled" in told and "bring the car back to" in told
