@@ -125,6 +125,10 @@ def settings_for(setup: Setup) -> Any:
 
 def bot_process(setup: Setup, out: Queue[dict[str, Any]], go: ProcessEvent) -> None:
     import logging
+    import os
+
+    # Its own process group: a test's SIGKILL takes the QR worker processes down with it.
+    os.setpgrp()
 
     logging.basicConfig(level=logging.ERROR)
     if __import__("os").environ.get("BENCH_DEBUG"):

@@ -7,6 +7,7 @@ from datetime import date, time, timedelta
 
 from bot.clearance.printing import prerender_day
 from bot.outbox import Method, Outgoing, Priority
+from bot.services import reminders
 from bot.services.digest import GROUP_DIGEST, collect, render
 from bot.services.dispatch import dispatch_day
 from bot.state import AppState, FerrymanApp, FerrymanContext
@@ -17,7 +18,15 @@ PRERENDER_JOB = "prerender-clearance-images"
 GROUP_DIGEST_JOB = "group-digest"
 EVENING_DISPATCH_JOB = "evening-dispatch"
 MORNING_DISPATCH_JOB = "morning-dispatch"
-JOBS = (PRERENDER_JOB, GROUP_DIGEST_JOB, EVENING_DISPATCH_JOB, MORNING_DISPATCH_JOB)
+REMINDERS_JOB = "reminders"
+REMINDER_TICK = timedelta(minutes=1)
+JOBS = (
+    PRERENDER_JOB,
+    GROUP_DIGEST_JOB,
+    EVENING_DISPATCH_JOB,
+    MORNING_DISPATCH_JOB,
+    REMINDERS_JOB,
+)
 
 
 async def prerender_tomorrow(context: FerrymanContext) -> int:
@@ -83,6 +92,10 @@ async def morning_dispatch(context: FerrymanContext) -> None:
     await dispatch_day(state, _local_today(state), resend=True)
 
 
+async def send_reminders(context: FerrymanContext) -> None:
+    await reminders.tick(context.state)
+
+
 async def catch_up(state: AppState) -> None:
     """At start-up: a dispatch whose moment passed while the bot was down goes out now.
 
@@ -96,6 +109,8 @@ async def catch_up(state: AppState) -> None:
         await dispatch_day(state, local.date())
     if local.time() >= schedule.evening_dispatch:
         await dispatch_day(state, local.date() + timedelta(days=1))
+    # Steps whose moment passed while the bot was down, if what they guard still holds.
+    await reminders.tick(state)
 
 
 def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
@@ -117,6 +132,9 @@ def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
         evening_dispatch,
         time=schedule.evening_dispatch.replace(tzinfo=zone),
         name=EVENING_DISPATCH_JOB,
+    )
+    queue.run_repeating(
+        send_reminders, interval=REMINDER_TICK, first=REMINDER_TICK, name=REMINDERS_JOB
     )
     queue.run_daily(
         morning_dispatch,

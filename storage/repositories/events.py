@@ -148,6 +148,22 @@ class EventRepository:
         )
         return None if row is None else _event(row)
 
+    async def for_assignments(
+        self, assignment_ids: list[int], kinds: tuple[str, ...]
+    ) -> list[Event]:
+        """The events of these kinds for many assignments at once (one query per 500)."""
+        found: list[Event] = []
+        kind_marks = ",".join("?" * len(kinds))
+        for start in range(0, len(assignment_ids), 500):
+            chunk = assignment_ids[start : start + 500]
+            rows = await self.db.fetch_all(
+                f"SELECT {_COLUMNS} FROM events WHERE kind IN ({kind_marks})"
+                f" AND assignment_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                (*kinds, *chunk),
+            )
+            found.extend(_event(row) for row in rows)
+        return found
+
     async def for_drivers(self, driver_ids: list[int], kinds: tuple[str, ...]) -> list[Event]:
         """The events of these kinds for many drivers at once (one query per 500 drivers)."""
         found: list[Event] = []

@@ -64,7 +64,7 @@ async def test_a_killed_dispatch_resumes_without_losing_or_doubling(tmp_path: Pa
         go.set()
         await _until(lambda: sum(photos.values()) >= DRIVERS // 2, within=60)
         assert first.pid is not None
-        os.kill(first.pid, signal.SIGKILL)
+        os.killpg(first.pid, signal.SIGKILL)  # the bot and its QR worker processes
         await loop.run_in_executor(None, first.join, 10)
         at_kill = sum(photos.values())
         assert at_kill < DRIVERS  # the kill really was halfway

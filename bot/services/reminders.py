@@ -1,0 +1,267 @@
+"""Reminders and the escalation ladder, derived from the database every time they run.
+
+Each step guards a state: "not accepted", "not picked up", "not delivered", "still in
+Kazakhstan". ``tick`` reads the trips that could need one, works out which steps are due at
+``now`` (pure: ``due_steps``) and, for each step not recorded yet, writes a ``reminder`` event
+and its outbox rows in one transaction. So:
+
+- a step sent is an event and never repeats, whatever restarts happen;
+- a step whose moment passed while the bot was down goes out at the first tick after start-up
+  if the state it guards has not moved on, and is dropped otherwise (the guard is read now);
+- nothing is scheduled per trip that could go stale: the job is a tick every minute plus one at
+  start-up, and the database decides.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+
+from bot.config import ScheduleSettings
+from bot.domain.events import EventKind
+from bot.domain.lifecycle import Status
+from bot.domain.models import Assignment
+from bot.i18n import N_
+from bot.notify import admin_alert
+from bot.outbox import Method, Outgoing, Priority
+from bot.services.trips import load_trip
+from bot.state import AppState
+from bot.timefmt import format_time
+
+log = logging.getLogger(__name__)
+
+PICKUP_WARNING = timedelta(minutes=15)
+
+
+class Step(StrEnum):
+    ACCEPT_DRIVER = "accept.driver"
+    ACCEPT_ADMINS = "accept.admins"
+    PICKUP_DRIVER = "pickup.driver"
+    PICKUP_ADMINS = "pickup.admins"
+    DELIVER_DRIVER = "deliver.driver"
+    DELIVER_ADMINS = "deliver.admins"
+    BACK_DRIVER = "back.driver"
+
+
+DRIVER_TEXT = {
+    Step.ACCEPT_DRIVER: N_(
+        "⏰ Please accept or decline assignment #{number} ({vin}). Pick-up: {place}, {time}."
+    ),
+    Step.PICKUP_DRIVER: N_(
+        '⏰ Pick-up of assignment #{number} at {place} is at {time}. Press "🚗 Picked up the '
+        'car" when you have it.'
+    ),
+    Step.DELIVER_DRIVER: N_(
+        "⚠️ Assignment #{number} was due at {place} by {time}. Deliver it, or tell the "
+        "dispatcher with /problem."
+    ),
+    Step.BACK_DRIVER: N_(
+        '🏠 Are you back in China? Press "🏠 Back in China" under assignment #{number}: '
+        "your visa-free days count until you do."
+    ),
+}
+ADMIN_TEXT = {
+    Step.ACCEPT_ADMINS: N_(
+        "⏰ {driver} has not answered assignment #{number} ({vin}), sent at {time}."
+    ),
+    Step.PICKUP_ADMINS: N_(
+        "⚠️ Assignment #{number} ({vin}) was due for pick-up at {time}; {driver} has not "
+        "picked it up."
+    ),
+    Step.DELIVER_ADMINS: N_(
+        "🚨 Assignment #{number} ({vin}) is late: due at {place} by {time}; driver {driver} "
+        "({phone})."
+    ),
+}
+PRIORITY = {
+    Step.ACCEPT_DRIVER: Priority.ROUTINE,
+    Step.PICKUP_DRIVER: Priority.ROUTINE,
+    Step.BACK_DRIVER: Priority.ROUTINE,
+    Step.DELIVER_DRIVER: Priority.URGENT,
+    Step.ACCEPT_ADMINS: Priority.ALERT,
+    Step.PICKUP_ADMINS: Priority.URGENT,
+    Step.DELIVER_ADMINS: Priority.URGENT,
+}
+NOT_PICKED_UP = (Status.SENT, Status.ACCEPTED)
+NOT_DELIVERED = (Status.ACCEPTED, Status.PICKED_UP, Status.CROSSED)
+
+
+@dataclass(frozen=True, slots=True)
+class TripClock:
+    """What the ladder needs to know about one trip, read from the database."""
+
+    assignment: Assignment
+    sent_at: datetime | None  # the first dispatch
+    crossed_at: datetime | None  # the driver's last crossing into Kazakhstan, if not back
+
+
+def due_steps(
+    trip: TripClock, now: datetime, schedule: ScheduleSettings, zone_morning: datetime | None
+) -> list[tuple[Step, datetime]]:
+    """The steps whose moment has come at ``now`` and whose guarded state still holds."""
+    a = trip.assignment
+    due: list[tuple[Step, datetime]] = []
+    if a.status is Status.SENT and trip.sent_at is not None:
+        due.append(
+            (Step.ACCEPT_DRIVER, trip.sent_at + timedelta(minutes=schedule.reminder_after_minutes))
+        )
+        due.append(
+            (Step.ACCEPT_ADMINS, trip.sent_at + timedelta(minutes=schedule.escalate_after_minutes))
+        )
+    if a.status in NOT_PICKED_UP and trip.sent_at is not None:
+        due.append((Step.PICKUP_DRIVER, a.pickup_at - PICKUP_WARNING))
+        due.append((Step.PICKUP_ADMINS, a.pickup_at))
+    if a.status in NOT_DELIVERED:
+        due.append((Step.DELIVER_DRIVER, a.deliver_by))
+        late = timedelta(minutes=schedule.reminder_after_minutes)
+        due.append((Step.DELIVER_ADMINS, a.deliver_by + late))
+    if trip.crossed_at is not None and zone_morning is not None:
+        due.append((Step.BACK_DRIVER, zone_morning))
+    return [(step, at) for step, at in due if at <= now]
+
+
+def next_morning(moment: datetime, schedule: ScheduleSettings, state: AppState) -> datetime:
+    """The morning dispatch time of the local day after ``moment``."""
+    zone = state.settings.company.timezone
+    day: date = moment.astimezone(zone).date() + timedelta(days=1)
+    at: time = schedule.morning_dispatch
+    return datetime.combine(day, at, tzinfo=zone)
+
+
+async def tick(state: AppState) -> int:
+    """Send every step due now and not sent yet; returns how many steps were sent."""
+    repos = state.repos
+    now = state.clock.now()
+    schedule = state.settings.schedule
+    today = now.astimezone(state.settings.company.timezone).date()
+    candidates: list[Assignment] = []
+    for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
+        candidates += [
+            a
+            for a in await repos.assignments.for_day(day)
+            if a.driver_id is not None
+            and a.status in (*NOT_PICKED_UP, *NOT_DELIVERED, Status.DELIVERED)
+        ]
+    if not candidates:
+        return 0
+    ids = [a.id for a in candidates]
+    kinds = (EventKind.SEND, EventKind.REMINDER, EventKind.CROSS)
+    events = await repos.events.for_assignments(ids, kinds)
+    sent_at: dict[int, datetime] = {}
+    done: dict[int, set[str]] = defaultdict(set)
+    crossed: dict[int, datetime] = {}
+    for event in events:
+        assert event.assignment_id is not None
+        aid = event.assignment_id
+        if event.kind is EventKind.SEND:
+            sent_at.setdefault(aid, event.recorded_at)
+        elif event.kind is EventKind.REMINDER:
+            done[aid].add(str(event.payload.get("step")))
+        elif event.kind is EventKind.CROSS:
+            crossed[aid] = event.telegram_at or event.recorded_at
+    in_kazakhstan = await _in_kazakhstan(
+        state, [a.driver_id for a in candidates if a.id in crossed and a.driver_id is not None]
+    )
+    sent = 0
+    for a in candidates:
+        crossed_at = crossed.get(a.id)
+        if a.status is not Status.DELIVERED or a.driver_id not in in_kazakhstan:
+            crossed_at = None  # "Back in China" is asked once delivered, and only if not back
+        trip_clock = TripClock(a, sent_at.get(a.id), crossed_at)
+        morning = next_morning(crossed_at, schedule, state) if crossed_at else None
+        for step, at in due_steps(trip_clock, now, schedule, morning):
+            if step in done[a.id]:
+                continue
+            await _send_step(state, a, step, at, now)
+            done[a.id].add(step)
+            sent += 1
+    if sent:
+        state.outbox.wake()
+    return sent
+
+
+async def _in_kazakhstan(state: AppState, driver_ids: list[int]) -> set[int]:
+    """Of these drivers, those whose last border event is a crossing (one query)."""
+    kinds = (EventKind.BORDER_CROSSED, EventKind.BORDER_RETURNED)
+    last: dict[int, EventKind] = {}
+    for event in await state.repos.events.for_drivers(sorted(set(driver_ids)), kinds):
+        assert event.driver_id is not None
+        last[event.driver_id] = event.kind
+    return {d for d, kind in last.items() if kind is EventKind.BORDER_CROSSED}
+
+
+async def _send_step(
+    state: AppState, assignment: Assignment, step: Step, at: datetime, now: datetime
+) -> None:
+    repos = state.repos
+    trip = await load_trip(repos, assignment.id)
+    if trip is None or trip.driver is None or trip.driver.telegram_id is None:
+        return
+    driver, chat_id = trip.driver, trip.driver.telegram_id
+    company_zone = state.settings.company.timezone
+    shown_at = {
+        Step.ACCEPT_DRIVER: assignment.pickup_at,
+        Step.PICKUP_DRIVER: assignment.pickup_at,
+        Step.PICKUP_ADMINS: assignment.pickup_at,
+        Step.DELIVER_DRIVER: assignment.deliver_by,
+        Step.DELIVER_ADMINS: assignment.deliver_by,
+        Step.ACCEPT_ADMINS: at - timedelta(minutes=state.settings.schedule.escalate_after_minutes),
+        Step.BACK_DRIVER: at,
+    }[step]
+    values = {
+        "number": assignment.id,
+        "vin": trip.vehicle.vin,
+        "driver": driver.name,
+        "phone": driver.phone or "—",
+    }
+    key = f"reminder:{assignment.id}:{driver.id}:{step}"
+    async with repos.db.transaction():
+        await repos.events.append(
+            EventKind.REMINDER,
+            recorded_at=now,
+            assignment_id=assignment.id,
+            driver_id=driver.id,
+            payload={"step": str(step), "due_at": at.isoformat()},
+        )
+        if step in DRIVER_TEXT:
+            language = driver.language
+            place = trip.destination if step is Step.DELIVER_DRIVER else trip.pickup
+            text = state.translator.get(
+                language,
+                DRIVER_TEXT[step],
+                **values,
+                place=place.name_in(language),
+                time=format_time(shown_at, company_zone, language),
+            )
+            await repos.outbox.add(
+                Outgoing(
+                    chat_id=chat_id,
+                    method=Method.SEND_MESSAGE,
+                    payload={"text": text},
+                    key=key,
+                    priority=PRIORITY[step],
+                    purpose=f"reminder.{step}",
+                    assignment_id=assignment.id,
+                    driver_id=driver.id,
+                )
+            )
+        else:
+            language = state.settings.company.default_language
+            await repos.outbox.add(
+                *await admin_alert(
+                    state,
+                    ADMIN_TEXT[step],
+                    key=key,
+                    priority=PRIORITY[step],
+                    purpose=f"alert.{step}",
+                    assignment_id=assignment.id,
+                    driver_id=driver.id,
+                    **values,
+                    place=trip.destination.name_in(language),
+                    time=format_time(shown_at, company_zone, language),
+                )
+            )
+    log.info("reminder %s for assignment %s", step, assignment.id)
