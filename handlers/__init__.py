@@ -24,6 +24,7 @@ from handlers import (
     onboarding,
     problem_report,
     proof,
+    reachability,
     router,
     staff,
     text,
@@ -57,6 +58,7 @@ def register_handlers(app: FerrymanApp) -> None:
     chat_guard.register(app)
     caller.register(app)
     router.register(app)
+    reachability.register(app)
     for module in MODULES:
         module.register(app)
     fallback.register(app)
