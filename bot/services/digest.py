@@ -31,6 +31,9 @@ HEADER = N_("📋 Digest {start} – {end}")
 FLAGGED = N_("⚠️ Delivered {distance} m from {place}: #{number} {vin}, {driver}")
 DECLINED = N_("❌ Declined: #{number} {vin}, {driver}")
 MORE = N_("… and {count} more")
+URGENT = N_("🚨 Urgent")
+LATE = N_("🚨 Late: #{number} {vin}, {driver}, due at {place}")
+LATE_STEP = "deliver.admins"  # the ladder's last rung before the group
 COUNT = N_("{label}: {count}")  # a catalog string so Chinese gets its full-width colon
 
 
@@ -42,10 +45,11 @@ class Digest:
     counts: Counter[str] = field(default_factory=Counter)
     flagged: list[dict[str, object]] = field(default_factory=list)
     declined: list[dict[str, object]] = field(default_factory=list)
+    late: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def newsworthy(self) -> bool:
-        return sum(self.counts.values()) > 0
+        return sum(self.counts.values()) > 0 or bool(self.late)
 
 
 async def _details(repos: Repositories, event: Event) -> dict[str, object]:
@@ -73,6 +77,8 @@ async def collect(repos: Repositories, name: str = GROUP_DIGEST) -> Digest | Non
             digest.flagged.append(await _details(repos, event))
         elif event.kind == EventKind.DECLINE:
             digest.declined.append(await _details(repos, event))
+        elif event.kind == EventKind.REMINDER and event.payload.get("step") == LATE_STEP:
+            digest.late.append(await _details(repos, event))
     return digest
 
 
@@ -82,12 +88,18 @@ def render(digest: Digest, tr: Translator, language: str, zone: ZoneInfo) -> lis
     def t(message: str, **values: object) -> str:
         return tr.get(language, message, **values)
 
+    # Late deliveries the admins were told about lead the digest, above the counts.
+    urgent = [t(URGENT)] if digest.late else []
+    urgent += [t(LATE, **_shown(item, language)) for item in digest.late[:MAX_LISTED]]
+    if len(digest.late) > MAX_LISTED:
+        urgent.append(t(MORE, count=len(digest.late) - MAX_LISTED))
     lines = [
         t(
             HEADER,
             start=format_time(digest.first_at, zone, language),
             end=format_time(digest.last_at, zone, language),
         ),
+        *urgent,
         " · ".join(
             t(COUNT, label=t(label), count=digest.counts[kind])
             for kind, label in COUNTED

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
 from bot.domain.events import EventKind
+from bot.jobs import queue_group_digest
 from bot.services import reminders
 from bot.services.assignments import NewAssignment, create_assignment
 from bot.services.dispatch import dispatch_day
@@ -47,7 +48,10 @@ async def test_a_day_of_reminders_and_escalations(
     clock.set(local(5, 50))
     owner = emulator.user("Li Wei", lang="en", started=True)
     pan = emulator.user("Pan Guangde", lang="zh", started=True)
-    app = await start_ferryman(owners=(owner.id,), extra={"company": {"default_language": "en"}})
+    group = emulator.group("Dispatch", members=[owner])
+    app = await start_ferryman(
+        owners=(owner.id,), group_chat_id=group.id, extra={"company": {"default_language": "en"}}
+    )
     state = state_of(app)
     driver = await state.repos.drivers.add(
         name="潘广德",
@@ -115,6 +119,13 @@ async def test_a_day_of_reminders_and_escalations(
     assert await at(clock, state, 17, 30) == 1  # then the admins
     alert = await owner.next_message()
     assert "is late" in (alert.text or "") and "+8613800000001" in (alert.text or "")
+
+    await queue_group_digest(state)  # then the group's next digest, late trips on top
+    await state.outbox.idle()
+    (digest,) = await group.next_messages(1)
+    lines = (digest.text or "").splitlines()
+    assert lines[1] == "🚨 Urgent"
+    assert lines[2].startswith("🚨 Late: #1 LGXCE4CB7R0000001, 潘广德")
 
     assert await at(clock, state, 18, 0) == 0  # every step once, however often the tick runs
     await quiet(pan, owner)
