@@ -49,12 +49,15 @@ class ApiContact:
         return time.monotonic() - self.last_ok_monotonic
 
 
-def describe(exc: BaseException) -> str:
-    """The reason in a few words: the exception's type and message, never a traceback."""
-    cause = exc.__cause__
-    if isinstance(exc, NetworkError) and cause is not None and str(cause):
-        return f"{type(cause).__name__}: {cause}"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+def describe(exc: BaseException, limit: int = 200) -> str:
+    """The reason in a few words: the exception's type and message, never a traceback.
+
+    python-telegram-bot's network errors already name the HTTP library's error
+    ("httpx.ConnectError: All connection attempts failed"); a proxy's HTML error page quoted
+    in the message is cut short.
+    """
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class TrackedRequest(HTTPXRequest):

@@ -121,3 +121,23 @@ async def test_a_stop_signal_while_waiting_for_telegram_ends_the_bot_at_once(
     assert code == 0
     assert any("stopped before start-up finished" in line for line in terminal.lines)
     assert not any("Traceback" in line for line in terminal.lines)
+
+
+async def test_telegram_failing_mid_update_is_one_warning_line(
+    emulator: Emulator, start_ferryman: StartFerryman, caplog: pytest.LogCaptureFixture
+) -> None:
+    await start_ferryman()
+    pan = emulator.user("Pan Guangde", lang="en")
+    emulator.faults.inject(Fault.bad_gateway(), times=20, method="sendMessage")
+    caplog.set_level(logging.WARNING)
+    await pan.send("/start")
+    for _ in range(100):
+        if any(r.name == "ferryman.errors" for r in caplog.records):
+            break
+        await asyncio.sleep(0.05)
+    errors = [r for r in caplog.records if r.name == "ferryman.errors"]
+    assert errors and all(r.levelno == logging.WARNING and r.exc_info is None for r in errors)
+    assert "not answered" in errors[0].getMessage() and "Bad Gateway" in errors[0].getMessage()
+    emulator.faults.clear()
+    await pan.send("/start")  # the network is back: served as usual
+    assert "Horgos Auto Export" in ((await pan.next_message()).text or "")
