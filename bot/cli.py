@@ -93,7 +93,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     for line in checked:
         print(f"  - {line}")
     if not company.owners:
-        print("  note: no owners yet; nobody can use the admin commands")
+        print(
+            "  note: no owners yet, so nobody can use the admin commands; send /whoami to "
+            "the bot to learn your Telegram id for [company] owners"
+        )
     return EXIT_OK
 
 
