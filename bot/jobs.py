@@ -19,6 +19,7 @@ GROUP_DIGEST_JOB = "group-digest"
 EVENING_DISPATCH_JOB = "evening-dispatch"
 MORNING_DISPATCH_JOB = "morning-dispatch"
 REMINDERS_JOB = "reminders"
+DAILY_SUMMARY_JOB = "daily-summary"
 REMINDER_TICK = timedelta(minutes=1)
 JOBS = (
     PRERENDER_JOB,
@@ -26,6 +27,7 @@ JOBS = (
     EVENING_DISPATCH_JOB,
     MORNING_DISPATCH_JOB,
     REMINDERS_JOB,
+    DAILY_SUMMARY_JOB,
 )
 
 
@@ -96,6 +98,11 @@ async def send_reminders(context: FerrymanContext) -> None:
     await reminders.tick(context.state)
 
 
+async def send_daily_summary(context: FerrymanContext) -> None:
+    state = context.state
+    await reminders.queue_daily_summary(state, _local_today(state))
+
+
 async def catch_up(state: AppState) -> None:
     """At start-up: a dispatch whose moment passed while the bot was down goes out now.
 
@@ -132,6 +139,11 @@ def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
         evening_dispatch,
         time=schedule.evening_dispatch.replace(tzinfo=zone),
         name=EVENING_DISPATCH_JOB,
+    )
+    queue.run_daily(
+        send_daily_summary,
+        time=schedule.daily_summary.replace(tzinfo=zone),
+        name=DAILY_SUMMARY_JOB,
     )
     queue.run_repeating(
         send_reminders, interval=REMINDER_TICK, first=REMINDER_TICK, name=REMINDERS_JOB

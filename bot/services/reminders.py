@@ -29,6 +29,7 @@ from bot.notify import admin_alert
 from bot.outbox import Method, Outgoing, Priority
 from bot.services.trips import load_trip
 from bot.state import AppState
+from bot.telegram_limits import MESSAGE_LIMIT, split_text
 from bot.timefmt import format_time
 
 log = logging.getLogger(__name__)
@@ -265,3 +266,82 @@ async def _send_step(
                 )
             )
     log.info("reminder %s for assignment %s", step, assignment.id)
+
+
+SUMMARY_HEADER = N_("📊 Day summary {date}: {total} trips")
+SUMMARY_STATUS = N_("{label}: {count}")
+SUMMARY_LATE = N_("🚨 Late ({count}): {numbers}")
+SUMMARY_PROBLEMS = N_("⚠️ Problems reported: {count}")
+SUMMARY_FLAGGED = N_("📍 Delivered away from the lot: {numbers}")
+SUMMARY_HELD = N_("🚫 Not dispatched ({count}): {items}")
+
+
+async def queue_daily_summary(state: AppState, day: date) -> int:
+    """The day in one message to the group: counts by status, late, problems, flagged
+    deliveries, and who was not dispatched and why. Once a day (its key names the day)."""
+    from bot.services.dispatch import REASONS, Reason
+    from bot.views import STATUS_LABELS
+
+    group = state.settings.company.group_chat_id
+    if group is None:
+        return 0
+    repos = state.repos
+    language = state.settings.company.default_language
+    tr = state.translator
+    now = state.clock.now()
+    trips = await repos.assignments.for_day(day)
+    counts: dict[Status, int] = defaultdict(int)
+    for a in trips:
+        counts[a.status] += 1
+    late = [
+        a.id for a in trips if a.status in (Status.SENT, *NOT_DELIVERED) and a.deliver_by <= now
+    ]
+    kinds = (EventKind.PROBLEM, EventKind.DELIVER, EventKind.NOT_DISPATCHED)
+    events = await repos.events.for_assignments([a.id for a in trips], kinds)
+    problems = sum(1 for e in events if e.kind is EventKind.PROBLEM)
+    flagged = sorted(
+        e.assignment_id
+        for e in events
+        if e.kind is EventKind.DELIVER and e.payload.get("flagged") and e.assignment_id
+    )
+    still_planned = {a.id for a in trips if a.status is Status.PLANNED}
+    held: dict[int, str] = {}  # the latest reason for each trip still not sent
+    for e in events:
+        if e.kind is EventKind.NOT_DISPATCHED and e.assignment_id in still_planned:
+            held[e.assignment_id] = str(e.payload.get("reason"))
+
+    def numbers(ids: list[int]) -> str:
+        return ", ".join(f"#{n}" for n in ids[:50]) + (" …" if len(ids) > 50 else "")
+
+    lines = [tr.get(language, SUMMARY_HEADER, date=day.isoformat(), total=len(trips))]
+    lines += [
+        tr.get(language, SUMMARY_STATUS, label=tr.get(language, STATUS_LABELS[status]), count=n)
+        for status, n in sorted(counts.items(), key=lambda item: list(Status).index(item[0]))
+    ]
+    if late:
+        lines.append(tr.get(language, SUMMARY_LATE, count=len(late), numbers=numbers(late)))
+    if problems:
+        lines.append(tr.get(language, SUMMARY_PROBLEMS, count=problems))
+    if flagged:
+        lines.append(tr.get(language, SUMMARY_FLAGGED, numbers=numbers(flagged)))
+    if held:
+        items = "; ".join(
+            f"#{aid} {tr.get(language, REASONS[Reason(reason)], date='…')}"
+            for aid, reason in list(held.items())[:30]
+        )
+        lines.append(tr.get(language, SUMMARY_HELD, count=len(held), items=items))
+    messages = [
+        Outgoing(
+            chat_id=group,
+            method=Method.SEND_MESSAGE,
+            payload={"text": text},
+            key=f"summary:{day.isoformat()}:{part}",
+            priority=Priority.ROUTINE,
+            purpose="summary",
+        )
+        for part, text in enumerate(split_text("\n".join(lines), MESSAGE_LIMIT))
+    ]
+    async with repos.db.transaction():
+        added = await repos.outbox.add(*messages)
+    state.outbox.wake()
+    return added

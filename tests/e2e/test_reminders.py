@@ -129,6 +129,17 @@ async def test_a_day_of_reminders_and_escalations(
 
     assert await at(clock, state, 18, 0) == 0  # every step once, however often the tick runs
     await quiet(pan, owner)
+    clock.set(local(21))  # daily_summary: the day in one message to the group
+    assert await reminders.queue_daily_summary(state, DAY) == 1
+    await state.outbox.idle()
+    (summary,) = await group.next_messages(1)
+    assert (summary.text or "").splitlines() == [
+        "📊 Day summary 2025-03-10: 1 trips",
+        "across the border: 1",
+        "🚨 Late (1): #1",
+    ]
+    assert await reminders.queue_daily_summary(state, DAY) == 0  # once a day
+
     steps = [
         e.payload["step"]
         for e in await state.repos.events.for_assignment(assignment.id)
