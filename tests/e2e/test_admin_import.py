@@ -153,6 +153,7 @@ async def test_import_and_send_now_reaches_the_driver(office: Any) -> None:
     )
     photo = await pan.next_message()
     assert photo.photo and "#1" in (photo.caption or "")
+    await state_of(app).outbox.idle()  # the send is recorded once Telegram answers
     trip = await state_of(app).repos.assignments.get(1)
     assert trip is not None and trip.status is Status.SENT
 
