@@ -20,6 +20,7 @@ EVENING_DISPATCH_JOB = "evening-dispatch"
 MORNING_DISPATCH_JOB = "morning-dispatch"
 REMINDERS_JOB = "reminders"
 DAILY_SUMMARY_JOB = "daily-summary"
+LIMITS_JOB = "passport-and-visa-warnings"
 REMINDER_TICK = timedelta(minutes=1)
 JOBS = (
     PRERENDER_JOB,
@@ -28,6 +29,7 @@ JOBS = (
     MORNING_DISPATCH_JOB,
     REMINDERS_JOB,
     DAILY_SUMMARY_JOB,
+    LIMITS_JOB,
 )
 
 
@@ -98,6 +100,10 @@ async def send_reminders(context: FerrymanContext) -> None:
     await reminders.tick(context.state)
 
 
+async def morning_checks(context: FerrymanContext) -> None:
+    await reminders.warn_limits(context.state)
+
+
 async def send_daily_summary(context: FerrymanContext) -> None:
     state = context.state
     await reminders.queue_daily_summary(state, _local_today(state))
@@ -118,6 +124,7 @@ async def catch_up(state: AppState) -> None:
         await dispatch_day(state, local.date() + timedelta(days=1))
     # Steps whose moment passed while the bot was down, if what they guard still holds.
     await reminders.tick(state)
+    await reminders.warn_limits(state)
 
 
 def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
@@ -139,6 +146,9 @@ def schedule_jobs(app: FerrymanApp, state: AppState) -> None:
         evening_dispatch,
         time=schedule.evening_dispatch.replace(tzinfo=zone),
         name=EVENING_DISPATCH_JOB,
+    )
+    queue.run_daily(
+        morning_checks, time=schedule.morning_dispatch.replace(tzinfo=zone), name=LIMITS_JOB
     )
     queue.run_daily(
         send_daily_summary,

@@ -19,11 +19,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 from bot.config import ScheduleSettings
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
-from bot.domain.models import Assignment
+from bot.domain.models import Assignment, Driver
 from bot.i18n import N_
 from bot.notify import admin_alert
 from bot.outbox import Method, Outgoing, Priority
@@ -345,3 +346,104 @@ async def queue_daily_summary(state: AppState, day: date) -> int:
         added = await repos.outbox.add(*messages)
     state.outbox.wake()
     return added
+
+
+PASSPORT_THRESHOLDS = (30, 7)  # days before expiry
+VISA_THRESHOLDS = (10, 3)  # visa-free days left
+PASSPORT_DRIVER = N_(
+    "🛂 Your passport expires on {date}. Renew it in time: trips after that date cannot be "
+    "dispatched."
+)
+PASSPORT_ADMINS = N_("🛂 The passport of {driver} ({phone}) expires on {date}.")
+VISA_DRIVER = N_(
+    "🛂 Visa-free days left: {stay} in this stay, {window} in 180 days. Plan your return in time."
+)
+VISA_ADMINS = N_(
+    "🛂 {driver} ({phone}): {stay} visa-free days left in this stay, {window} in 180 days."
+)
+
+
+async def warn_limits(state: AppState) -> int:
+    """Passport expiring in 30 and 7 days, visa-free days left ≤ 10 and ≤ 3: the driver and
+    the admins, once each (a later, tighter threshold still comes; an earlier one is not sent
+    late once a tighter one applies). Returns how many warnings were queued."""
+    from bot.services.visa import visa_overview
+
+    repos = state.repos
+    now = state.clock.now()
+    today = now.astimezone(state.settings.company.timezone).date()
+    drivers = [d for d in await repos.drivers.active() if d.telegram_id is not None]
+    done: dict[int, set[str]] = defaultdict(set)
+    for event in await repos.events.for_drivers([d.id for d in drivers], (EventKind.REMINDER,)):
+        if event.driver_id is not None and event.assignment_id is None:
+            done[event.driver_id].add(str(event.payload.get("step")))
+    warned = 0
+    for driver in drivers:
+        if driver.passport_expiry is None:
+            continue
+        left = (driver.passport_expiry - today).days
+        anchor = driver.passport_expiry.isoformat()
+        steps = [f"passport.{t}:{anchor}" for t in PASSPORT_THRESHOLDS if left <= t]
+        if steps and not set(steps) <= done[driver.id]:
+            values: dict[str, Any] = {"date": anchor}
+            warned += await _warn(state, driver, steps, PASSPORT_DRIVER, PASSPORT_ADMINS, values)
+    by_id = {d.id: d for d in drivers}
+    for entry in await visa_overview(repos, now):
+        status, known = entry.status, by_id.get(entry.driver.id)
+        if known is None:
+            continue
+        driver = known
+        stay = status.stay_days_left if status.in_kazakhstan else None
+        window = status.window_days_left
+        left = min(x for x in (stay, window) if x is not None)
+        anchor = status.stay_started.isoformat() if status.stay_started else f"{today:%Y-%m}"
+        steps = [f"visa.{t}:{anchor}" for t in VISA_THRESHOLDS if left <= t]
+        if steps and not set(steps) <= done[driver.id]:
+            values = {"stay": "—" if stay is None else stay, "window": window}
+            warned += await _warn(state, driver, steps, VISA_DRIVER, VISA_ADMINS, values)
+    if warned:
+        state.outbox.wake()
+    return warned
+
+
+async def _warn(
+    state: AppState,
+    driver: Driver,
+    steps: list[str],
+    to_driver: str,
+    to_admins: str,
+    values: dict[str, Any],
+) -> int:
+    """One warning (the tightest threshold) for every threshold not warned about yet."""
+    repos = state.repos
+    now = state.clock.now()
+    key = f"limit:{driver.id}:{steps[-1]}"
+    assert driver.telegram_id is not None
+    text = state.translator.get(driver.language, to_driver, **values)
+    async with repos.db.transaction():
+        for step in steps:
+            await repos.events.append(
+                EventKind.REMINDER, recorded_at=now, driver_id=driver.id, payload={"step": step}
+            )
+        await repos.outbox.add(
+            Outgoing(
+                chat_id=driver.telegram_id,
+                method=Method.SEND_MESSAGE,
+                payload={"text": text},
+                key=key,
+                priority=Priority.ROUTINE,
+                purpose="reminder.limit",
+                driver_id=driver.id,
+            ),
+            *await admin_alert(
+                state,
+                to_admins,
+                key=key,
+                purpose="alert.limit",
+                driver_id=driver.id,
+                driver=driver.name,
+                phone=driver.phone or "—",
+                **values,
+            ),
+        )
+    return 1

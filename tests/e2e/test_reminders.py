@@ -7,7 +7,7 @@ the clock and runs the same tick the scheduler runs every minute.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
@@ -201,3 +201,56 @@ async def test_a_step_missed_while_down_is_sent_once_if_still_relevant(
     assert "Please accept or decline" in ((await pan.next_message()).text or "")
     await quiet(ma, owner)
     assert await at(clock, state, 6, 51) == 0
+
+
+async def test_passport_and_visa_warnings_come_once_each(
+    emulator: Emulator, start_ferryman: StartFerryman, clock: FixedClock
+) -> None:
+    clock.set(local(6))
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    pan = emulator.user("Pan Guangde", lang="zh", started=True)
+    ivan = emulator.user("Ivan Petrov", lang="ru", started=True)
+    app = await start_ferryman(owners=(owner.id,), extra={"company": {"default_language": "en"}})
+    state = state_of(app)
+    await state.repos.drivers.add(
+        name="潘广德",
+        now=clock.now(),
+        telegram_id=pan.id,
+        language="zh",
+        passport_expiry=DAY + timedelta(days=20),
+    )
+    driver = await state.repos.drivers.add(
+        name="Иван",
+        now=clock.now(),
+        telegram_id=ivan.id,
+        language="ru",
+        passport_expiry=date(2030, 1, 1),
+    )
+    crossed = local(9) - timedelta(days=25)  # in Kazakhstan for 26 days: 4 left in the stay
+    await state.repos.events.append(
+        EventKind.BORDER_CROSSED, recorded_at=crossed, telegram_at=crossed, driver_id=driver.id
+    )
+
+    assert await reminders.warn_limits(state) == 2
+    await state.outbox.idle()
+    assert "护照将于 2025-03-30 到期" in ((await pan.next_message()).text or "")
+    assert "Осталось безвизовых дней: 4 в этой поездке" in ((await ivan.next_message()).text or "")
+    alerts = sorted((m.text or "") for m in await owner.next_messages(2))
+    assert alerts[0].startswith("🛂 The passport of 潘广德") and "Иван" in alerts[1]
+    assert await reminders.warn_limits(state) == 0  # once each
+
+    clock.set(local(6) + timedelta(days=1))  # 3 left in the stay: the tighter warning
+    assert await reminders.warn_limits(state) == 1
+    await state.outbox.idle()
+    assert "3 в этой поездке" in ((await ivan.next_message()).text or "")
+    clock.set(local(6) + timedelta(days=14))  # the passport in 6 days: the 7-day warning
+    await state.repos.events.append(
+        EventKind.BORDER_RETURNED,
+        recorded_at=clock.now(),
+        telegram_at=clock.now(),
+        driver_id=driver.id,
+    )
+    assert await reminders.warn_limits(state) == 1
+    await state.outbox.idle()
+    assert "2025-03-30" in ((await pan.next_message()).text or "")
+    await quiet(ivan)
