@@ -11,7 +11,8 @@ from bot.services.board import BOARD_STATUS_LABELS
 from bot.services.manifest import normalize_phone
 from bot.services.visa import driver_visa_status
 from bot.state import AppState
-from storage.codec import date_from_db
+from bot.timefmt import format_time
+from storage.codec import date_from_db, dt_from_db
 from storage.repositories import Repositories
 
 PROFILE = N_("👤 {name} · {phone} · language: {lang}")
@@ -21,6 +22,7 @@ DRIVER_STATES = {
     "left": N_("left the company"),
 }
 STATE_LINE = N_("Status: {state}; in the bot: {registered}")
+UNREACHABLE = N_("⚠️ Cannot be reached in Telegram since {time} (blocked the bot?)")
 YES, NO = N_("yes"), N_("no")
 PASSPORT = N_("Passport {number}, valid until {expiry}")
 PASSPORT_UNKNOWN = N_("Passport: not recorded")
@@ -65,6 +67,12 @@ async def profile_lines(
             registered=t(YES if driver.telegram_id is not None else NO),
         ),
     ]
+    row = await state.repos.db.fetch_one(
+        "SELECT unreachable_at FROM drivers WHERE id = ?", (driver.id,)
+    )
+    if row is not None and row[0]:
+        zone = state.settings.company.timezone
+        lines.append(t(UNREACHABLE, time=format_time(dt_from_db(row[0]), zone)))
     if driver.passport_expiry is not None:
         lines.append(
             t(

@@ -88,7 +88,7 @@ async def test_import_dispatch_qr_and_the_board_shows_it_sent(
 
 
 async def test_driver_profile_by_phone_or_name(office: Any) -> None:
-    _, owner, _ = office
+    app, owner, pan = office
     await import_day(owner)
     await owner.send("/driver +86 139 0000 0001")
     profile = (await owner.next_message()).text or ""
@@ -98,6 +98,13 @@ async def test_driver_profile_by_phone_or_name(office: Any) -> None:
     assert f"2025-03-10 #1 {make_vin(1)} → Zharkent delivery lot: planned" in profile
     await owner.send("/driver marat")
     assert "in the bot: no" in ((await owner.next_message()).text or "")
+    pan_driver = await state_of(app).repos.drivers.by_telegram_id(pan.id)
+    assert pan_driver is not None
+    await state_of(app).repos.drivers.mark_unreachable(pan.id, FIXED_NOW)
+    await owner.send("/driver 潘广德")
+    assert "⚠️ Cannot be reached in Telegram since 2025-03-10 08:30 (UTC+8)" in (
+        (await owner.next_message()).text or ""
+    )
     await owner.send("/driver Nobody")
     assert "No driver matches" in ((await owner.next_message()).text or "")
 
