@@ -19,6 +19,7 @@ from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands, publish_staff_menus
 from bot.config import Settings
+from bot.groups import load_dispatch_group
 from bot.heartbeat import schedule_heartbeat, write_heartbeat
 from bot.i18n import Translator
 from bot.jobs import catch_up, schedule_jobs
@@ -104,6 +105,7 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
         ),
         outbox=Outbox(app.bot, repos, clock, budget),
     )
+    await load_dispatch_group(state)
     app.bot_data.state = state
     schedule_jobs(app, state)
     schedule_heartbeat(app)

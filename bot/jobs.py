@@ -57,7 +57,7 @@ async def queue_group_digest(state: AppState) -> int:
     digest = await collect(state.repos, GROUP_DIGEST)
     if digest is None:
         return 0
-    group = state.settings.company.group_chat_id
+    group = state.group_chat_id
     messages: list[Outgoing] = []
     if group is not None and digest.newsworthy:
         language = state.settings.company.default_language

@@ -206,7 +206,7 @@ def group_notice(
     **values: Any,
 ) -> list[Outgoing]:
     """The message for the dispatch group in the company's language; none without a group."""
-    group = state.settings.company.group_chat_id
+    group = state.group_chat_id
     if group is None:
         return []
     text = state.translator.get(state.settings.company.default_language, msgid, **values)
@@ -234,7 +234,7 @@ async def staff_photo(
 ) -> list[Outgoing]:
     """A driver's photo for every admin (in their language) and the dispatch group."""
     targets = list((await admin_languages(state)).items())
-    group = state.settings.company.group_chat_id
+    group = state.group_chat_id
     if group is not None:
         targets.append((group, state.settings.company.default_language))
     return [

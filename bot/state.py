@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
@@ -27,6 +27,12 @@ class AppState:
     clock: Clock
     clearance: ClearanceService
     outbox: Outbox  # the one sender; ``state.outbox.wake()`` after adding rows
+    # The dispatch group's chat id as it is now: the settings' one, or the supergroup it was
+    # upgraded to (bot.groups follows the migration and start-up reads it back).
+    group_chat_id: int | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.group_chat_id = self.settings.company.group_chat_id
 
 
 class BotData:

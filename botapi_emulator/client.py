@@ -721,6 +721,13 @@ class EmulatedGroup(_Receiving):
         self._emulator.world.add_bot_to_group(self.chat, self.bot, actor)
         await asyncio.sleep(0)
 
+    async def upgrade(self, by: EmulatedUser | None = None) -> EmulatedGroup:
+        """Convert to a supergroup (Telegram gives it a new id); returns the new group."""
+        actor = by.user if by else self._emulator.world.users[min(self.chat.members)]
+        new = self._emulator.world.upgrade_group(self.chat, actor)
+        await asyncio.sleep(0)
+        return EmulatedGroup(self._emulator, self.bot, new)
+
     async def remove_bot(self, by: EmulatedUser | None = None) -> None:
         """Kick the bot; later sends fail with 403 ("bot was kicked from the group chat")."""
         actor = by.user if by else self._emulator.world.users[min(self.chat.members)]

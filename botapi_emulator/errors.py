@@ -8,11 +8,19 @@ from typing import Any
 class ApiError(Exception):
     """A refusal; ``code`` is both the HTTP status and ``error_code``, as Telegram does it."""
 
-    def __init__(self, code: int, description: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
+    ) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def payload(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -22,11 +30,22 @@ class ApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 
 def bad_request(text: str) -> ApiError:
     return ApiError(400, f"Bad Request: {text}")
+
+
+def migrated(new_chat_id: int) -> ApiError:
+    """Sending to a group that became a supergroup: Telegram names the new id."""
+    return ApiError(
+        400,
+        "Bad Request: group chat was upgraded to a supergroup chat",
+        migrate_to_chat_id=new_chat_id,
+    )
 
 
 def forbidden(text: str) -> ApiError:

@@ -52,6 +52,8 @@ class Chat:
     admins: set[int] = field(default_factory=set)
     bots: set[int] = field(default_factory=set)
     removed_bots: set[int] = field(default_factory=set)
+    # A group upgraded to a supergroup: the new chat's id (the old id refuses messages).
+    migrated_to: int | None = None
 
     @property
     def is_group(self) -> bool:

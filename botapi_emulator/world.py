@@ -12,7 +12,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from botapi_emulator.errors import BLOCKED, CANT_INITIATE, CHAT_NOT_FOUND, bad_request, forbidden
+from botapi_emulator.errors import (
+    BLOCKED,
+    CANT_INITIATE,
+    CHAT_NOT_FOUND,
+    bad_request,
+    forbidden,
+    migrated,
+)
 from botapi_emulator.files import FileStore
 from botapi_emulator.formatting import command_entities
 from botapi_emulator.models import JSON, BotState, CallbackQuery, Chat, StoredMessage, User
@@ -20,7 +27,14 @@ from botapi_emulator.models import JSON, BotState, CallbackQuery, Chat, StoredMe
 Now = Callable[[], datetime]
 
 _COMMAND_RE = re.compile(r"(?<![\w/])/[A-Za-z0-9_]{1,32}(?:@([A-Za-z0-9_]{3,32}))?")
-_SERVICE_KEYS = ("new_chat_members", "left_chat_member", "new_chat_title", "pinned_message")
+_SERVICE_KEYS = (
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "pinned_message",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+)
 
 
 def system_now() -> datetime:
@@ -114,6 +128,8 @@ class World:
             if chat.id not in bot.started:
                 raise forbidden(CANT_INITIATE)
             return chat
+        if chat.migrated_to is not None:
+            raise migrated(chat.migrated_to)
         if bot.id not in chat.bots:
             kind = "supergroup chat" if chat.type == "supergroup" else "group chat"
             if bot.id in chat.removed_bots:
@@ -302,6 +318,21 @@ class World:
                 self.bots_by_id[bot_id], "chat_member", chat, user, user, "member", "left"
             )
         self._service(chat, user, {"left_chat_member": user.api()})
+
+    def upgrade_group(self, chat: Chat, by: User) -> Chat:
+        """A group becomes a supergroup, as Telegram does it: a new chat with a new id and the
+        same members and bots; the old group says ``migrate_to_chat_id``, the new one
+        ``migrate_from_chat_id``, and the old id refuses messages from then on."""
+        if chat.type != "group":
+            raise ValueError("only a basic group can be upgraded to a supergroup")
+        new = self.add_group(chat.title or "", supergroup=True)
+        new.members = set(chat.members)
+        new.admins = set(chat.admins)
+        new.bots = set(chat.bots)
+        self._service(chat, by, {"migrate_to_chat_id": new.id})
+        chat.migrated_to = new.id
+        self._service(new, by, {"migrate_from_chat_id": chat.id})
+        return new
 
     def _service(self, chat: Chat, actor: User, content: dict[str, Any]) -> None:
         for bot_id in sorted(chat.bots):

@@ -21,6 +21,7 @@ from handlers import (
     corrections,
     driver,
     fallback,
+    groups,
     onboarding,
     problem_report,
     proof,
@@ -57,6 +58,7 @@ MODULES = (
 def register_handlers(app: FerrymanApp) -> None:
     chat_guard.register(app)
     caller.register(app)
+    groups.register(app)
     router.register(app)
     reachability.register(app)
     for module in MODULES:

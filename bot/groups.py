@@ -1,0 +1,135 @@
+"""Groups the bot is in: only the dispatch group, which it follows when Telegram upgrades it.
+
+Telegram gives a group a new id when it becomes a supergroup. Ferryman then keeps writing to
+the new id (stored, so a restart keeps it) and asks the owners to update ``group_chat_id`` in
+the settings; a settings file that names another group later wins over the stored id.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from bot.domain.events import EventKind
+from bot.i18n import N_
+from bot.outbox import Method, Outgoing, Priority
+from bot.roles import admin_languages
+from bot.state import AppState
+from bot.telegram_limits import MESSAGE_LIMIT, fit
+
+log = logging.getLogger(__name__)
+
+GROUP_LEFT = N_(
+    "{who} added me to the group «{title}» (id {chat_id}). It is not the dispatch group, so I "
+    "left it. To make it the dispatch group, set group_chat_id = {chat_id} in the settings "
+    "and add me again."
+)
+GROUP_MIGRATED = N_(
+    "The dispatch group «{title}» became a supergroup, so its id changed from {old} to {new}. "
+    "I now write to the new id; please set group_chat_id = {new} in the settings."
+)
+
+
+def _override_key(settings_group: int) -> str:
+    # Keyed by the group the settings name: a settings file naming another group wins.
+    return f"group_chat_id:{settings_group}"
+
+
+async def load_dispatch_group(state: AppState) -> None:
+    """At start-up: the dispatch group's id as last followed."""
+    configured = state.settings.company.group_chat_id
+    if configured is None:
+        return
+    followed = await state.repos.overrides.get(_override_key(configured))
+    if followed is not None:
+        state.group_chat_id = int(followed)
+        log.info("dispatch group %s is now %s (upgraded to a supergroup)", configured, followed)
+
+
+def is_dispatch_group(state: AppState, chat_id: int) -> bool:
+    return state.group_chat_id is not None and chat_id == state.group_chat_id
+
+
+async def owner_notices(
+    state: AppState, msgid: str, *, key: str, **values: object
+) -> list[Outgoing]:
+    """One message per owner, each in the owner's language (built, not sent)."""
+    languages = await admin_languages(state)
+    default = state.settings.company.default_language
+    return [
+        Outgoing(
+            chat_id=owner,
+            method=Method.SEND_MESSAGE,
+            payload={
+                "text": fit(
+                    state.translator.get(languages.get(owner, default), msgid, **values),
+                    MESSAGE_LIMIT,
+                )
+            },
+            key=f"{key}:{owner}",
+            priority=Priority.ALERT,
+            purpose="alert.group",
+        )
+        for owner in state.settings.company.owners
+    ]
+
+
+async def record_left_group(
+    state: AppState, chat_id: int, title: str, who: str, actor: int | None, now: datetime
+) -> None:
+    """The bot left a group that is not the dispatch group: an event, and the owners told."""
+    async with state.repos.db.transaction():
+        await state.repos.events.append(
+            EventKind.GROUP_LEFT,
+            recorded_at=now,
+            actor_telegram_id=actor,
+            payload={"chat_id": chat_id, "title": title},
+        )
+        await state.repos.outbox.add(
+            *await owner_notices(
+                state,
+                GROUP_LEFT,
+                key=f"group.left:{chat_id}:{now.isoformat()}",
+                who=who,
+                title=title,
+                chat_id=chat_id,
+            )
+        )
+    state.outbox.wake()
+
+
+async def follow_migration(
+    state: AppState, old: int, new: int, title: str, actor: int | None, now: datetime
+) -> bool:
+    """The dispatch group ``old`` is now the supergroup ``new``; False if that is not news."""
+    configured = state.settings.company.group_chat_id
+    if configured is None or old == new:
+        return False
+    key = _override_key(configured)
+    # Both service messages (old group, new supergroup) may be handled at once: the check
+    # and the change share the write transaction, so exactly one of them makes the change.
+    async with state.repos.db.transaction():
+        followed = await state.repos.overrides.get(key)
+        if (int(followed) if followed is not None else configured) != old:
+            return False
+        await state.repos.overrides.set(key, str(new), now)
+        await state.repos.events.append(
+            EventKind.GROUP_MIGRATED,
+            recorded_at=now,
+            actor_telegram_id=actor,
+            payload={"from": old, "to": new},
+        )
+        await state.repos.outbox.add(
+            *await owner_notices(
+                state,
+                GROUP_MIGRATED,
+                key=f"group.migrated:{old}:{new}",
+                title=title,
+                old=old,
+                new=new,
+            )
+        )
+        state.group_chat_id = new
+    log.info("dispatch group %s became supergroup %s; following it", old, new)
+    state.outbox.wake()
+    return True
