@@ -54,6 +54,12 @@ IMPORT_HOW = N_(
     "before anything is stored. /template sends a file to start from."
 )
 CHECKING = N_("⏳ Checking {name}…")
+CHECKING_ROWS = N_(
+    "⏳ Checking {name}: {rows} rows, every one against the drivers, places and bookings…"
+)
+PROGRESS_ROWS = 200
+DAYS_LISTED = 7
+DAYS_RANGE = N_("{first} – {last} ({count} days)")
 REFUSED = N_("❌ {name}: {reason}")
 PROBLEMS = N_("❌ {name}: {bad} of {total} rows have problems. Nothing was imported.")
 PROBLEMS_MORE = N_("…and {count} more rows: see the attached file, one reason column per row.")
@@ -112,8 +118,12 @@ def _send_now_days(state: AppState, validation: Validation) -> list[date]:
     return [day for day in validation.days if day in late]
 
 
-def _days(validation: Validation) -> str:
-    return ", ".join(day.isoformat() for day in validation.days)
+def _days(validation: Validation, t: Callable[..., str]) -> str:
+    """The days of a file; a season's worth as a range, so the preview stays one message."""
+    days = validation.days
+    if len(days) <= DAYS_LISTED:
+        return ", ".join(day.isoformat() for day in days)
+    return t(DAYS_RANGE, first=days[0].isoformat(), last=days[-1].isoformat(), count=len(days))
 
 
 async def _check(
@@ -126,9 +136,14 @@ async def _check(
         await progress.edit_text(t(REFUSED, name=name, reason=t(TOO_LARGE)))
         return None
     data = bytes(await (await document.get_file()).download_as_bytearray())
+
+    async def read(rows: int) -> None:
+        if rows >= PROGRESS_ROWS:  # a small file is checked before anyone could read this
+            await progress.edit_text(t(CHECKING_ROWS, name=name, rows=rows))
+
     try:
         validation = await check_file(
-            state.repos, data, name, state.settings.company.timezone, state.clock.now()
+            state.repos, data, name, state.settings.company.timezone, state.clock.now(), read
         )
     except ManifestRefused as refused:
         await progress.edit_text(t(REFUSED, name=name, reason=refused.reason.text(t)))
@@ -185,7 +200,7 @@ async def on_manifest_file(update: Update, context: FerrymanContext) -> None:
             name=name,
             trips=len(validation.rows),
             drivers=validation.drivers,
-            days=_days(validation),
+            days=_days(validation, t),
         ),
         reply_markup=InlineKeyboardMarkup(buttons),
     )
@@ -228,7 +243,7 @@ async def on_preview_button(update: Update, context: FerrymanContext) -> None:
         return
     ids = imported.assignment_ids
     log.info("admin %s imported %s trips", context.caller.telegram_id, len(ids))
-    lines = [t(IMPORTED, trips=len(ids), first=ids[0], last=ids[-1], days=_days(validation))]
+    lines = [t(IMPORTED, trips=len(ids), first=ids[0], last=ids[-1], days=_days(validation, t))]
     if query.data == "mf:now":
         for day in _send_now_days(state, validation):
             await state.repos.events.append(

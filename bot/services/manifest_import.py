@@ -8,7 +8,7 @@ a trip booked between the preview and the "Import" press is not booked twice.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -98,13 +98,21 @@ async def load_context(
 
 
 async def check_file(
-    repos: Repositories, data: bytes, filename: str, timezone: ZoneInfo, now: datetime
+    repos: Repositories,
+    data: bytes,
+    filename: str,
+    timezone: ZoneInfo,
+    now: datetime,
+    on_read: Callable[[int], Awaitable[None]] | None = None,
 ) -> Validation:
     """Read and check a manifest file; raises ManifestRefused for an unusable file.
 
     Reading and checking run in a thread: 5,000 rows must not stall other chats.
+    ``on_read`` hears the number of rows once the file is read (a progress message).
     """
     table = await asyncio.to_thread(read_manifest, data, filename)
+    if on_read is not None:
+        await on_read(len(table.rows))
     context = await load_context(repos, timezone, now, table_days(table))
     return await asyncio.to_thread(validate, table, context)
 

@@ -164,3 +164,24 @@ async def test_a_file_for_later_days_cannot_be_sent_at_once(office: Any) -> None
     await owner.send_document(to_csv(later).encode(), "later.csv")
     preview = await settled(await owner.next_message())
     assert preview.buttons == ["✅ Import", "✖️ Cancel"]
+
+
+async def test_a_large_file_shows_its_progress(office: Any) -> None:
+    app, owner, _ = office
+    rows = [
+        row(DAY + timedelta(days=n // 2), ("13900000001", "87011234567")[n % 2], make_vin(n))
+        for n in range(300)
+    ]
+    await owner.send_document(to_csv(rows).encode(), "season.csv")
+    preview = await settled(await owner.next_message(), within=30)
+    assert preview.text == (
+        "season.csv: 300 trips, 2 drivers, 2025-03-10 – 2025-08-06 (150 days)."
+        " Every row checked. Import them?"
+    )
+    shown = [h.get("text") for h in preview.history]
+    checking = "⏳ Checking season.csv: 300 rows, every one against the drivers, places and "
+    assert checking + "bookings…" in shown
+    await tap(owner, preview, "✅ Import")
+    done = await settled(preview, within=30, changed_from=preview.text)
+    assert (done.text or "").startswith("✅ Imported 300 trips (#1–#300)")
+    assert len(await state_of(app).repos.assignments.for_day(DAY)) == 2
