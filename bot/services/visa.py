@@ -91,18 +91,20 @@ async def visa_overview(repos: Repositories, now: datetime) -> list[DriverVisa]:
     records to check), most urgent first; one query for everyone's border events."""
     corrections = await repos.events.of_kinds((_CORRECTION,))
     withdrawn = {int(i) for e in corrections for i in e.payload.get("withdraws", ())}
-    history = await repos.events.for_all_drivers_since(
+    rows = await repos.events.border_times_since(
         tuple(_KINDS), now - _READ_BACK, excluding=withdrawn
     )
-    borders = {
-        driver_id: [BorderEvent(_KINDS[e.kind], e.telegram_at or e.recorded_at) for e in events]
-        for driver_id, events in history.items()
-    }
 
     def count() -> dict[int, VisaStatus]:
+        borders: dict[int, list[BorderEvent]] = {}
+        kinds = {kind.value: border for kind, border in _KINDS.items()}
+        for driver_id, kind, at in rows:
+            # Stored as UTC ISO-8601 with its offset: fromisoformat gives an aware time.
+            event = BorderEvent(kinds[kind], datetime.fromisoformat(at))
+            borders.setdefault(driver_id, []).append(event)
         return {driver_id: visa_status(events, now) for driver_id, events in borders.items()}
 
-    # Thousands of histories are CPU work: off the event loop.
+    # Thousands of histories are CPU work (parsing included): off the event loop.
     statuses = await asyncio.to_thread(count)
     wanted = [driver_id for driver_id, status in statuses.items() if _needs_a_look(status)]
     drivers = await repos.drivers.by_ids(wanted)

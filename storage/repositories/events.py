@@ -112,27 +112,24 @@ class EventRepository:
         )
         return [_event(row) for row in rows]
 
-    async def for_all_drivers_since(
+    async def border_times_since(
         self, kinds: tuple[str, ...], since: datetime, *, excluding: Collection[int] = ()
-    ) -> dict[int, list[Event]]:
-        """``for_driver_since`` for every driver at once (one query), keyed by driver id."""
+    ) -> list[aiosqlite.Row]:
+        """``for_driver_since`` for every driver at once, as bare (driver id, kind, time) rows,
+        time being Telegram's where there is one: a million rows are read without building
+        an Event each, and the caller parses them off the event loop."""
         where = f"driver_id IS NOT NULL AND kind IN ({','.join('?' * len(kinds))})"
         params: list[object] = [*kinds]
         if excluding:
             where += f" AND id NOT IN ({','.join('?' * len(excluding))})"
             params.extend(excluding)
         rows = await self.db.fetch_all(
-            f"SELECT {_COLUMNS} FROM events WHERE {where} AND (recorded_at >= ? OR id IN"
-            f" (SELECT MAX(id) FROM events WHERE {where} AND recorded_at < ? GROUP BY driver_id))"
-            " ORDER BY driver_id, id",
+            "SELECT driver_id, kind, COALESCE(telegram_at, recorded_at) FROM events"
+            f" WHERE {where} AND (recorded_at >= ? OR id IN (SELECT MAX(id) FROM events"
+            f" WHERE {where} AND recorded_at < ? GROUP BY driver_id)) ORDER BY driver_id, id",
             [*params, dt_to_db(since), *params, dt_to_db(since)],
         )
-        grouped: dict[int, list[Event]] = {}
-        for row in rows:
-            event = _event(row)
-            assert event.driver_id is not None
-            grouped.setdefault(event.driver_id, []).append(event)
-        return grouped
+        return rows
 
     async def latest_for_driver(
         self, driver_id: int, kinds: tuple[str, ...], *, excluding: Collection[int] = ()
