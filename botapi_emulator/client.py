@@ -402,6 +402,14 @@ class EmulatedUser(_Receiving):
         """Text as typed; commands get bot_command entities like a real client adds."""
         return await self._post(self.emulator.world.text_content(text), to, reply_to)
 
+    async def resend(self, message: ChatMessage) -> ChatMessage:
+        """The same message again, as a client sends it after a double tap or a failed send:
+        the same text, or the same file (same file_id and file_unique_id)."""
+        keys = ("text", "entities", "photo", "document", "caption", "caption_entities")
+        content = {key: value for key, value in message.data.items() if key in keys}
+        to = None if message.chat_id == self.user.id else self._group_of(message.chat_id)
+        return await self._post(content, to)
+
     async def share_contact(
         self,
         of: EmulatedUser | None = None,

@@ -292,18 +292,9 @@ async def on_onboarding_input(update: Update, context: FerrymanContext) -> bool:
     return False
 
 
-async def ask_current_step(update: Update, context: FerrymanContext) -> None:
-    """A repeated message: ask the question the person is on, without taking it as an answer."""
-    user = update.effective_user
-    if user is None:
-        return
-    registration = await context.state.repos.registrations.get(user.id)
-    if registration is not None:
-        await _prompt(update, context, StepResult(registration))
-
-
 def register(app: FerrymanApp) -> None:
     add(app, CommandHandler("start", on_start, filters=PRIVATE & NEW))
     add(app, CallbackQueryHandler(on_language_button, pattern=r"^lang:"))
     add(app, MessageHandler(PRIVATE & NEW & filters.CONTACT, on_contact))
-    add_dialog(app, InputKind.ONBOARDING, on_onboarding_input, on_repeat=ask_current_step)
+    # A repeat gets no answer of its own: the first copy's answer asks the next question.
+    add_dialog(app, InputKind.ONBOARDING, on_onboarding_input)

@@ -255,11 +255,11 @@ async def on_proof_input(update: Update, context: FerrymanContext) -> bool:
 
 
 async def on_repeated_proof(update: Update, context: FerrymanContext) -> None:
-    """A photo sent twice is filed once; either way the driver hears what is needed next."""
+    """A photo sent twice is filed once. The next step is asked by the handling of the first
+    copy (which may still be under way), so a repeat adds no prompt of its own."""
     message = update.effective_message
     if message is not None and _is_image(message):
         await refuse(update, context, Refusal.ALREADY_FILED, "photo")
-    await on_text_mid_delivery(update, context)
 
 
 def register(app: FerrymanApp) -> None:

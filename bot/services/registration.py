@@ -58,7 +58,9 @@ class StepResult:
     ended: StartOutcome | None = None
 
 
-_PASSPORT_RE = re.compile(r"^[A-Z0-9]{5,20}$")
+# Letters and digits, with at least one digit: every passport number has digits, and a name
+# sent twice (a double tap) must not pass for one ("IVANPETROV").
+_PASSPORT_RE = re.compile(r"^(?=[A-Z]*[0-9])[A-Z0-9]{5,20}$")
 _PROBLEMS = {
     InvitationProblem.UNKNOWN: StartOutcome.UNKNOWN_TOKEN,
     InvitationProblem.USED: StartOutcome.USED_TOKEN,

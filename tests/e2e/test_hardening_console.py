@@ -13,7 +13,15 @@ from bot.domain.models import Driver, DriverStatus
 from bot.state import AppState, FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import assign, camera_photo, dispatch, receive_assignment, state_of, tap
+from tests.e2e.helpers import (
+    assign,
+    camera_photo,
+    dispatch,
+    invite,
+    receive_assignment,
+    state_of,
+    tap,
+)
 
 VIN = "LGXCE4CB7R0000001"
 
@@ -91,3 +99,49 @@ async def test_suspended_driver_gets_no_qr_and_cannot_press_buttons(setup: Any) 
     assert "suspended" in str(await answer.answer())
     stored = await state.repos.assignments.get(assignment.id)
     assert stored is not None and stored.status is Status.SENT
+
+
+async def test_a_name_sent_twice_is_not_taken_as_the_passport_number(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> None:
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    app = await start_ferryman(owners=(owner.id,))
+    ivan = emulator.user("Ivan Petrov", lang="en", phone="+77010000001")
+    token = await invite(owner, "Ivan")
+    await ivan.send(f"/start {token}")
+    await tap(ivan, await ivan.next_message(), "English")
+    phone_prompt = await ivan.next_message()
+    await ivan.press(phone_prompt, "📱 Share my phone number")
+    assert "full name" in ((await ivan.next_message()).text or "")
+
+    await ivan.send("Ivan Petrov")
+    await ivan.send("Ivan Petrov")  # a double tap, or a resend after no answer
+    assert "passport number" in ((await ivan.next_message()).text or "")
+    await ivan.no_message()  # the repeat is not an answer, and needs none of its own
+    registration = await state_of(app).repos.registrations.get(ivan.id)
+    assert registration is not None and "passport_number" not in registration.data
+    # Even long after, a name is not a passport number: passport numbers have digits.
+    await ivan.send("IVANPETROV")
+    assert "does not look like a passport number" in ((await ivan.next_message()).text or "")
+    await ivan.next_message()  # the question again
+    await ivan.send("N12345678")
+    assert "expiry" in ((await ivan.next_message()).text or "")
+
+
+async def test_a_checklist_photo_sent_twice_is_filed_once(setup: Any) -> None:
+    app, _, pan, _ = setup
+    state = state_of(app)
+    driver = await _driver(state, pan)
+    assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
+    await dispatch(app, assignment)
+    photo, _, _ = await receive_assignment(pan)
+    for _ in range(4):  # accept, picked up, crossed, delivered
+        await _press(pan, photo)
+    assert "Photo 1 of 3" in ((await pan.next_message()).text or "")
+    sent = await pan.send_photo(camera_photo(7))
+    await pan.resend(sent)  # the same photo again: a double tap
+    replies = sorted(m.text or "" for m in await pan.next_messages(2))
+    assert replies[0].startswith("Photo 2 of 3") and replies[1] == "This photo is already filed."
+    await pan.no_message()
+    proofs = await state.repos.proofs.for_assignment(assignment.id)
+    assert [p.checklist_item for p in proofs] == ["vin_plate"]
