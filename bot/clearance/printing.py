@@ -27,9 +27,11 @@ async def sheet_entries(
     assignments = [a for a in await repos.assignments.for_day(day) if a.status != Status.CANCELLED]
     drivers = await repos.drivers.by_ids(sorted({a.driver_id for a in assignments if a.driver_id}))
     places = {p.id: p for p in await repos.places.all()}
+    # Four queries for the whole day, however many trips it has (not one per assignment).
+    vehicles = await repos.vehicles.for_day(day)
     entries: list[SheetEntry] = []
     for a in assignments:
-        vehicle = await repos.vehicles.get(a.vehicle_id)
+        vehicle = vehicles.get(a.vehicle_id)
         if vehicle is None:  # pragma: no cover - the foreign key prevents it
             continue
         # A code not stored yet is the one generate() gives the driver: signing is deterministic.

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
 import aiosqlite
 
 from bot.domain.models import Vehicle
 from bot.domain.vin import normalize_vin
+from storage.codec import date_to_db
 from storage.db import Database
 
 
@@ -33,6 +36,15 @@ class VehicleRepository:
             "SELECT id, vin, model, colour FROM vehicles WHERE id = ?", (vehicle_id,)
         )
         return None if row is None else _vehicle(row)
+
+    async def for_day(self, service_date: date) -> dict[int, Vehicle]:
+        """Every car booked on the day, by id, in one query (the QR sheet of 4,000 trips)."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT v.id, v.vin, v.model, v.colour FROM vehicles v"
+            " JOIN assignments a ON a.vehicle_id = v.id WHERE a.service_date = ?",
+            (date_to_db(service_date),),
+        )
+        return {row["id"]: _vehicle(row) for row in rows}
 
     async def by_vin(self, vin: str) -> Vehicle | None:
         row = await self.db.fetch_one(

@@ -179,3 +179,18 @@ async def test_the_day_sheet_holds_every_live_car_and_scans(world: World) -> Non
     # The evening job draws the same three images, once.
     assert await prerender_day(world.repos, world.service, SERVICE_DATE) == 3
     assert await prerender_day(world.repos, world.service, SERVICE_DATE) == 0
+
+
+async def test_the_day_sheet_reads_the_day_in_a_few_queries_however_many_trips(
+    world: World,
+) -> None:
+    for number in range(20, 60):
+        await world.assignment(number)
+    statements: list[str] = []
+    await world.repos.db.conn.set_trace_callback(statements.append)
+    try:
+        entries = await sheet_entries(world.repos, world.service, SERVICE_DATE)
+    finally:
+        await world.repos.db.conn.set_trace_callback(None)
+    assert len(entries) == 40
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
