@@ -191,6 +191,6 @@ async def test_the_day_sheet_reads_the_day_in_a_few_queries_however_many_trips(
     try:
         entries = await sheet_entries(world.repos, world.service, SERVICE_DATE)
     finally:
-        await world.repos.db.conn.set_trace_callback(None)
+        await world.repos.db.conn.set_trace_callback(lambda _statement: None)
     assert len(entries) == 40
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 4
