@@ -14,6 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.commands import set_role_menu
 from bot.domain.pending import InputKind
 from bot.i18n import N_
+from bot.outbox import Method, Outgoing, Priority
 from bot.roles import Role, admin_languages, checkpoint_ids
 from bot.services import staff
 from bot.services.staff import LinkProblem
@@ -315,15 +316,21 @@ async def on_staff_start(update: Update, context: FerrymanContext) -> None:
     await _menu_after_change(context, user.id)
     inviter = outcome.invited_by
     if inviter is not None:
+        # Said on the bot's own initiative (the owner did not ask just now): through the outbox.
         inviter_language = (await admin_languages(state)).get(
             inviter, state.settings.company.default_language
         )
-        try:
-            await context.bot.send_message(
-                inviter, tr.get(inviter_language, LINK_USED[role], name=user.full_name)
-            )
-        except TelegramError as exc:
-            log.warning("could not tell owner %s about a used staff link: %s", inviter, exc)
+        notice = Outgoing(
+            chat_id=inviter,
+            method=Method.SEND_MESSAGE,
+            payload={"text": tr.get(inviter_language, LINK_USED[role], name=user.full_name)},
+            key=f"staff.link_used:{payload}:{inviter}",
+            priority=Priority.ALERT,
+            purpose="alert.staff",
+        )
+        async with state.repos.db.transaction():
+            await state.repos.outbox.add(notice)
+        state.outbox.wake()
 
 
 def register(app: FerrymanApp) -> None:
