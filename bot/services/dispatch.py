@@ -32,7 +32,6 @@ from bot.i18n import N_
 from bot.notify import ASSIGNMENT_MESSAGE
 from bot.outbox import Method, Outgoing, Priority, QueuedMessage
 from bot.services.trips import BORDER_CROSSED, BORDER_RETURNED, load_trip
-from bot.services.visa import is_in_kazakhstan
 from bot.state import AppState
 from bot.telegram_limits import MESSAGE_LIMIT
 from bot.views import trip_caption, trip_keyboard
@@ -315,9 +314,8 @@ async def deliver_assignment(
         trip = replace(trip, assignment=shown)
     tr = state.translator
     caption = trip_caption(trip, tr, driver.language, state.settings.company.timezone)
-    keyboard = trip_keyboard(
-        trip, tr, driver.language, await is_in_kazakhstan(state.repos, driver.id)
-    )
+    # A trip not yet accepted shows no "Back in China": the border history is not needed.
+    keyboard = trip_keyboard(trip, tr, driver.language, in_kazakhstan=False)
     a = trip.assignment
     bot = state.outbox.bot
     cached = await state.clearance.cached_file_id(a.clearance_code)
