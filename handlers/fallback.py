@@ -17,6 +17,7 @@ UNSUPPORTED = N_(
 )
 UNKNOWN_COMMAND = N_("Unknown command. See /help.")
 FILE_REFUSED = N_("I can't use this file. Send photos as photos, or see /help.")
+EDIT_NOT_READ = N_("I only read new messages, not edits. Please send it again.")
 
 
 async def on_unsupported(update: Update, context: FerrymanContext) -> None:
@@ -63,6 +64,13 @@ async def on_unknown_command(update: Update, context: FerrymanContext) -> None:
     await answer(update, context, UNKNOWN_COMMAND)
 
 
+async def on_edited(update: Update, context: FerrymanContext) -> None:
+    """An edit is not read as an answer; without a word the sender would think it was."""
+    user = update.effective_user
+    log.info("edited message from user %s not read", user.id if user else "?")
+    await answer(update, context, EDIT_NOT_READ)
+
+
 def register(app: FerrymanApp) -> None:
     # The fallbacks have a group of their own, after every module's: a module registered
     # later can never be shadowed by a catch-all, and these see only what nobody handled.
@@ -70,5 +78,7 @@ def register(app: FerrymanApp) -> None:
         MessageHandler(PRIVATE & NEW & filters.Document.ALL, on_document),
         MessageHandler(PRIVATE & NEW & filters.COMMAND, on_unknown_command),
         MessageHandler(PRIVATE & NEW, on_unsupported),
+        # Live locations arrive as edits too; the proof module takes those.
+        MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE & ~filters.LOCATION, on_edited),
     ):
         add(app, handler, Group.FALLBACK)
