@@ -90,6 +90,10 @@ class ScheduleSettings:
 class DeliverySettings:
     geofence_radius_m: float = 1000.0
     photo_checklist: tuple[str, ...] = DEFAULT_CHECKLIST
+    # The receiver's one-time handover link works this long after the delivery...
+    handover_valid_hours: int = 48
+    # ...and a delivery nobody confirmed shows on the admins' board after this many minutes.
+    receiver_confirm_minutes: int = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -503,6 +507,8 @@ def parse_settings(
         delivery=DeliverySettings(
             geofence_radius_m=delivery.number("geofence_radius_m", 1000.0, minimum=1),
             photo_checklist=_checklist(delivery),
+            handover_valid_hours=delivery.integer("handover_valid_hours", 48, minimum=1),
+            receiver_confirm_minutes=delivery.integer("receiver_confirm_minutes", 120, minimum=1),
         ),
         clearance=_clearance(root.sub("clearance"), env),
         places=_places(root, company.timezone),

@@ -22,6 +22,7 @@ from handlers import (
     driver,
     fallback,
     groups,
+    handover,
     onboarding,
     problem_report,
     proof,
@@ -39,6 +40,7 @@ from handlers.errors import on_error
 MODULES = (
     clearance,
     staff,  # before onboarding: /start with a staff link
+    handover,  # before onboarding: /start with a receiver's handover link
     corrections,
     onboarding,
     driver,

@@ -31,6 +31,11 @@ MANY_DRIVERS = N_("Several drivers match “{query}”; write more of the name o
 EXPORT_MAX_DAYS = 366
 
 
+def _confirm_after(state: AppState) -> timedelta:
+    """A delivery the receiver has not confirmed by then shows on the board."""
+    return timedelta(minutes=state.settings.delivery.receiver_confirm_minutes)
+
+
 def register(app: FerrymanApp) -> None:
     for name, callback in (
         ("board", on_board),
@@ -78,7 +83,7 @@ async def on_board(update: Update, context: FerrymanContext) -> None:
     if day is None:
         return
     zone = state.settings.company.timezone
-    board = await load_board(state.repos, day, state.clock.now())
+    board = await load_board(state.repos, day, state.clock.now(), _confirm_after(state))
     await message.reply_text(
         fit(board_text(board, zone, t), MESSAGE_LIMIT), reply_markup=_refresh_markup(day, t)
     )
@@ -98,7 +103,7 @@ async def on_refresh(update: Update, context: FerrymanContext) -> None:
     except ValueError:
         await query.answer()
         return
-    board = await load_board(state.repos, day, state.clock.now())
+    board = await load_board(state.repos, day, state.clock.now(), _confirm_after(state))
     await query.answer()
     try:
         await query.edit_message_text(
@@ -117,7 +122,7 @@ async def on_late(update: Update, context: FerrymanContext) -> None:
     assert message is not None
     state = context.state
     t = _t(state, context.caller.language)
-    board = await load_board(state.repos, _today(state), state.clock.now())
+    board = await load_board(state.repos, _today(state), state.clock.now(), _confirm_after(state))
     await message.reply_text(
         fit(late_text(board, state.settings.company.timezone, t), MESSAGE_LIMIT)
     )

@@ -17,6 +17,7 @@ from bot.state import FerrymanApp, FerrymanContext
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from bot.timefmt import format_number
 from handlers.common import refusals_answered, refuse, telegram_time, user_language
+from handlers.handover import send_handover
 from handlers.proof_prompts import ask_for_next_proof, item_name
 from handlers.registry import NEW, PRIVATE, add
 from handlers.router import add_dialog
@@ -201,6 +202,8 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
         state.translator.get(language, text, number=trip.assignment.id, distance=distance),
         reply_markup=ReplyKeyboardRemove(),
     )
+    # The receiver signs the delivery off too: the proof is not one-sided.
+    await send_handover(context, user.id, trip, language)
 
 
 async def on_live_location_update(update: Update, context: FerrymanContext) -> None:

@@ -350,6 +350,26 @@ MIGRATIONS: tuple[Migration, ...] = (
             CHECK (stage IN ('pickup', 'delivery'));
         """,
     ),
+    Migration(
+        12,
+        "receiver handovers",
+        """
+        -- One-time links the driver shows the receiver at the lot after the proof: the
+        -- receiver confirms the car or reports a problem with it, without registering.
+        CREATE TABLE handovers (
+            token TEXT PRIMARY KEY,
+            assignment_id INTEGER NOT NULL REFERENCES assignments(id),
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            answered_by INTEGER,
+            answered_name TEXT NOT NULL DEFAULT '',
+            answered_at TEXT,
+            outcome TEXT CHECK (outcome IN ('received', 'problem'))
+        );
+        CREATE INDEX handovers_assignment ON handovers (assignment_id);
+        CREATE INDEX handovers_open ON handovers (created_at) WHERE answered_at IS NULL;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

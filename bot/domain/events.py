@@ -31,6 +31,9 @@ class EventKind(StrEnum):
     DELIVERY_STARTED = "delivery_started"
     PROOF_PHOTO = "proof_photo"
     PHOTO_NEAR_COPY = "photo_near_copy"  # accepted, but looks like an earlier proof photo
+    HANDOVER_OFFERED = "handover_offered"  # the receiver's one-time link shown to the driver
+    RECEIVER_CONFIRMED = "receiver_confirmed"
+    RECEIVER_PROBLEM = "receiver_problem"
     PROBLEM = "problem"
     # The border, for the visa-free count.
     BORDER_CROSSED = "border_crossed"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
 from typing import Any
@@ -88,6 +88,8 @@ class BoardTrip:
     pickup_at: datetime
     deliver_by: datetime
     flagged: bool
+    # Delivered, and the receiver has not confirmed within the configured time.
+    unconfirmed: bool
     late_pickup: bool
     late_delivery: bool
     undispatched: Undispatched | None
@@ -119,6 +121,10 @@ class Board:
         return [t for t in self.trips if t.flagged]
 
     @property
+    def unconfirmed(self) -> list[BoardTrip]:
+        return [t for t in self.trips if t.unconfirmed]
+
+    @property
     def undispatched(self) -> list[BoardTrip]:
         return [t for t in self.trips if t.undispatched is not None]
 
@@ -128,6 +134,8 @@ class DayRows:
     trips: list[Any]
     flagged: set[int]
     places: dict[int, tuple[str, str]]
+    # Delivered trips whose receiver has not answered: id → when the handover link was made.
+    awaiting_receiver: dict[int, datetime] = field(default_factory=dict)
 
 
 async def fetch_day(repos: Repositories, day: date) -> DayRows:
@@ -136,10 +144,12 @@ async def fetch_day(repos: Repositories, day: date) -> DayRows:
     trips = await repos.db.fetch_all(_DAY, key)
     flagged = {row[0] for row in await repos.db.fetch_all(_FLAGGED, key)}
     places = {row[0]: (row[1], row[2]) for row in await repos.db.fetch_all(_PLACES)}
-    return DayRows(trips, flagged, places)
+    return DayRows(trips, flagged, places, await repos.handovers.unconfirmed_on(day))
 
 
-def build_board(rows: DayRows, day: date, now: datetime) -> Board:
+def build_board(
+    rows: DayRows, day: date, now: datetime, confirm_after: timedelta = timedelta(hours=2)
+) -> Board:
     trips = []
     for row in rows.trips:
         (aid, status_text, pickup_text, deliver_text, driver_id, pickup_id, dest_id) = row[:7]
@@ -168,6 +178,8 @@ def build_board(rows: DayRows, day: date, now: datetime) -> Board:
                 pickup_at=pickup_at,
                 deliver_by=deliver_by,
                 flagged=aid in rows.flagged,
+                unconfirmed=aid in rows.awaiting_receiver
+                and now - rows.awaiting_receiver[aid] >= confirm_after,
                 late_pickup=status in _BEFORE_PICKUP and now > pickup_at,
                 late_delivery=status in _OPEN and now > deliver_by,
                 undispatched=undispatched,
@@ -177,8 +189,10 @@ def build_board(rows: DayRows, day: date, now: datetime) -> Board:
     return Board(day, now, tuple(trips))
 
 
-async def load_board(repos: Repositories, day: date, now: datetime) -> Board:
-    return build_board(await fetch_day(repos, day), day, now)
+async def load_board(
+    repos: Repositories, day: date, now: datetime, confirm_after: timedelta = timedelta(hours=2)
+) -> Board:
+    return build_board(await fetch_day(repos, day), day, now, confirm_after)
 
 
 # --- Text -------------------------------------------------------------------------------------
@@ -190,6 +204,7 @@ LATE_PICKUP = N_("pickup was due {time}")
 LATE_DELIVERY = N_("delivery was due {time}")
 FLAGGED_TITLE = N_("🚩 Delivered outside the lot ({count}):")
 UNDISPATCHED_TITLE = N_("📭 Not dispatched ({count}):")
+UNCONFIRMED_TITLE = N_("🤝 Not confirmed by the receiver ({count}):")
 MORE = N_("…and {count} more")
 UPDATED = N_("Updated {time}")
 LATE_ONLY_NONE = N_("Nobody is late on {day}. 👍")
@@ -242,6 +257,9 @@ def board_text(board: Board, zone: ZoneInfo, t: Translate) -> str:
     lines += _section(LATE_TITLE, board.late, lambda trip: _late_detail(trip, zone, t), t)
     lines += _section(
         FLAGGED_TITLE, board.flagged, lambda trip: t(BOARD_STATUS_LABELS[trip.status]), t
+    )
+    lines += _section(
+        UNCONFIRMED_TITLE, board.unconfirmed, lambda trip: t(BOARD_STATUS_LABELS[trip.status]), t
     )
     lines += _section(
         UNDISPATCHED_TITLE,

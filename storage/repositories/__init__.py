@@ -15,6 +15,7 @@ from storage.repositories.clearance_images import ClearanceImageRepository
 from storage.repositories.digests import DigestRepository
 from storage.repositories.drivers import DriverExists, DriverRepository
 from storage.repositories.events import EventRepository
+from storage.repositories.handovers import HandoverRepository
 from storage.repositories.manifests import ManifestRepository
 from storage.repositories.onboarding import InvitationRepository, RegistrationRepository
 from storage.repositories.outbox import OutboxRepository
@@ -47,6 +48,7 @@ class Repositories:
     overrides: OverrideRepository
     answers: AnswerRepository
     outbox: OutboxRepository
+    handovers: HandoverRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -70,4 +72,5 @@ class Repositories:
             overrides=OverrideRepository(db),
             answers=AnswerRepository(db),
             outbox=OutboxRepository(db),
+            handovers=HandoverRepository(db),
         )

@@ -87,6 +87,8 @@ async def test_russian_driver_reads_the_deadline_in_kazakh_time_with_company_tim
     assert destination.venue is not None and "Жаркенте" in destination.venue["title"]
     done = await _deliver(ivan, photo, photos=3)
     assert re.search(r"Доставлено: задание №\d+, 2\d\d м от площадки", plain(done.text))
+    handover = await ivan.next_message()
+    assert handover.photo and "Передача по заданию" in (handover.caption or "")
 
 
 async def test_kazakh_driver_registers_and_delivers_in_kazakh(
@@ -135,8 +137,10 @@ async def test_kazakh_driver_registers_and_delivers_in_kazakh(
     )
     done = await _deliver(aigerim, photo, photos=3)
     assert (done.text or "").startswith("✅ Жеткізілді:")
+    handover = await aigerim.next_message()
+    assert "тапсырманы табыстау" in (handover.caption or "")
     await aigerim.send("/me")
-    await aigerim.next_message()
+    assert "Төлқұжат" in ((await aigerim.next_message()).text or "")
 
     # Everything she saw: no English word from the catalog, only proper names and the VIN.
     for message in aigerim.messages:
