@@ -26,8 +26,8 @@ from tests.test_i18n import KEYWORDS, ROOT, SOURCE
 ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "telegram", "english", "fm"}
 ALLOWED |= {"excel", "xlsx", "csv", "utf", "gb", "mb", "yyyy", "mm", "dd", "hh"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
-# Commands and the manifest's column names (clearance_code) are typed as they are.
-_COMMAND = re.compile(r"/[a-z_]+|\b[a-z]+(?:_[a-z]+)+\b")
+# Links, commands and the manifest's column names (clearance_code) are typed as they are.
+_COMMAND = re.compile(r"https?://\S+|/[a-z_]+|\b[a-z]+(?:_[a-z]+)+\b")
 
 
 # Screens only staff read (manifests, board, exports, the QR sheet): their column names and

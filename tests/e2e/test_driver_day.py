@@ -135,6 +135,7 @@ async def test_two_drivers_live_a_whole_day(
             "proof_photo",
             "proof_photo",
             "deliver",
+            "handover_offered",  # the receiver's one-time link
         ]
     visa = await driver_visa_status(repos, pan_driver.id, FIXED_NOW)
     assert (visa.in_kazakhstan, visa.window_days) == (False, 1)
