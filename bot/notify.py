@@ -66,7 +66,7 @@ async def send_assignment(bot: Bot, state: AppState, assignment_id: int) -> Mess
     language = driver.language
     tr = state.translator
     now = state.clock.now()
-    in_kz = await is_in_kazakhstan(state.repos, driver.id)
+    in_kz = await is_in_kazakhstan(state.repos, driver.id, state.clock.now())
     if trip.assignment.status is Status.PLANNED:
         # The driver sees the trip as it will be once this send is recorded.
         shown = replace(trip.assignment, status=next_status(Status.PLANNED, Action.SEND))
@@ -139,7 +139,7 @@ async def refresh_trip_messages(bot: Bot, state: AppState, trip: Trip) -> None:
     tr = state.translator
     caption = trip_caption(trip, tr, language, state.settings.company.timezone)
     keyboard = trip_keyboard(
-        trip, tr, language, await is_in_kazakhstan(state.repos, trip.driver.id)
+        trip, tr, language, await is_in_kazakhstan(state.repos, trip.driver.id, state.clock.now())
     )
     copies = await state.repos.assignments.messages(trip.assignment.id, ASSIGNMENT_MESSAGE)
     for index, sent in enumerate(copies):

@@ -24,6 +24,9 @@ from bot.domain.zones import zone
 
 # From the pinned tzdata package: an old system copy would still say UTC+6.
 KAZAKHSTAN_TZ = zone("Asia/Almaty")
+# Telegram's clock and ours may disagree by a little: an event this far ahead of "now" is
+# still taken as having happened; beyond it, it has not (a wrong clock, a mistyped date).
+CLOCK_TOLERANCE = timedelta(minutes=5)
 STAY_LIMIT_DAYS = 30
 WINDOW_LIMIT_DAYS = 90
 WINDOW_DAYS = 180
@@ -115,7 +118,7 @@ def visa_status(events: Iterable[BorderEvent], now: datetime) -> VisaStatus:
     stay_start: date | None = None
     for event in sorted(events, key=lambda e: e.at):
         day = _local_day(event.at)
-        if event.at > now:
+        if event.at > now + CLOCK_TOLERANCE:
             anomalies.append(Anomaly(AnomalyKind.IN_THE_FUTURE, day, event.kind))
             continue
         if event.kind is BorderEventKind.CROSSED:

@@ -133,7 +133,7 @@ async def return_to_china(
     driver = await registered_driver(repos, telegram_id)
     # Look and write under one lock: a double tap handled concurrently must record one return.
     async with repos.db.transaction():
-        if not await is_in_kazakhstan(repos, driver.id):
+        if not await is_in_kazakhstan(repos, driver.id, now):
             raise ServiceRefused(Refusal.NOT_IN_KAZAKHSTAN)
         await repos.events.append(
             BORDER_RETURNED,

@@ -8,7 +8,14 @@ from datetime import datetime, timedelta
 
 from bot.domain.events import EventKind
 from bot.domain.models import Driver
-from bot.domain.visa import WINDOW_DAYS, BorderEvent, BorderEventKind, VisaStatus, visa_status
+from bot.domain.visa import (
+    CLOCK_TOLERANCE,
+    WINDOW_DAYS,
+    BorderEvent,
+    BorderEventKind,
+    VisaStatus,
+    visa_status,
+)
 from storage.repositories import Repositories
 
 _KINDS = {
@@ -51,10 +58,17 @@ async def driver_visa_status(repos: Repositories, driver_id: int, now: datetime)
     return visa_status(await border_events(repos, driver_id, now), now)
 
 
-async def is_in_kazakhstan(repos: Repositories, driver_id: int) -> bool:
+async def is_in_kazakhstan(
+    repos: Repositories, driver_id: int, now: datetime | None = None
+) -> bool:
+    """Whether the last border record says Kazakhstan; with ``now``, records stamped after it
+    (beyond the clock tolerance) have not happened and do not count, as in the day count."""
     # The order the bot recorded them in decides: clocks can tie or disagree.
     last = await repos.events.latest_for_driver(
-        driver_id, tuple(_KINDS), excluding=await _withdrawn(repos, driver_id)
+        driver_id,
+        tuple(_KINDS),
+        excluding=await _withdrawn(repos, driver_id),
+        until=None if now is None else now + CLOCK_TOLERANCE,
     )
     return last is not None and _KINDS[last.kind] is BorderEventKind.CROSSED
 

@@ -132,14 +132,24 @@ class EventRepository:
         return rows
 
     async def latest_for_driver(
-        self, driver_id: int, kinds: tuple[str, ...], *, excluding: Collection[int] = ()
+        self,
+        driver_id: int,
+        kinds: tuple[str, ...],
+        *,
+        excluding: Collection[int] = (),
+        until: datetime | None = None,
     ) -> Event | None:
-        """The driver's most recent event of these kinds (by the order they were recorded)."""
+        """The driver's most recent event of these kinds (by the order they were recorded);
+        with ``until``, among those whose time (Telegram's, else ours) is not later."""
         where = f"driver_id = ? AND kind IN ({','.join('?' * len(kinds))})"
         params: list[object] = [driver_id, *kinds]
         if excluding:
             where += f" AND id NOT IN ({','.join('?' * len(excluding))})"
             params.extend(excluding)
+        if until is not None:
+            # Both columns hold dt_to_db's fixed UTC format, so text order is time order.
+            where += " AND COALESCE(telegram_at, recorded_at) <= ?"
+            params.append(dt_to_db(until))
         row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY id DESC LIMIT 1", params
         )

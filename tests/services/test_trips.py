@@ -134,3 +134,34 @@ async def test_imported_code_is_kept_verbatim_and_checked(
     with pytest.raises(InvalidImportedCode):
         await create_assignment(repos, clearance, new(" padded "), NOW)
     assert len(await repos.assignments.for_day(SERVICE_DATE)) == 1
+
+
+async def test_a_return_stamped_in_the_future_does_not_bring_the_driver_back(
+    repos: Repositories, clearance: ClearanceService
+) -> None:
+    driver, sent = await _sent(repos, clearance)
+    for action in (Action.ACCEPT, Action.PICK_UP, Action.CROSS):
+        await trips.apply_driver_action(repos, 1, sent.id, action, now=NOW, telegram_at=None)
+    # A return typed by someone with the wrong year: it has not happened.
+    await repos.events.append(
+        EventKind.BORDER_RETURNED, recorded_at=NOW + timedelta(days=365), driver_id=driver.id
+    )
+    assert await is_in_kazakhstan(repos, driver.id, NOW)
+    visa = await driver_visa_status(repos, driver.id, NOW)
+    assert visa.in_kazakhstan and visa.anomalies
+    # The driver can still record the real return, which then counts.
+    await trips.return_to_china(repos, 1, now=NOW + timedelta(hours=3), telegram_at=None)
+    assert not await is_in_kazakhstan(repos, driver.id, NOW + timedelta(hours=4))
+
+
+async def test_telegram_a_minute_ahead_of_our_clock_is_not_the_future(
+    repos: Repositories, clearance: ClearanceService
+) -> None:
+    driver = await add_driver(repos, 1)
+    ahead = NOW + timedelta(minutes=1)
+    await repos.events.append(
+        EventKind.BORDER_CROSSED, recorded_at=NOW, telegram_at=ahead, driver_id=driver.id
+    )
+    visa = await driver_visa_status(repos, driver.id, NOW)
+    assert visa.in_kazakhstan and visa.anomalies == ()
+    assert await is_in_kazakhstan(repos, driver.id, NOW)
