@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.domain.events import EventKind
 from bot.domain.names import NAME_MAX, NameProblem
 from bot.i18n import N_
 from bot.services.invitations import create_invitation, deep_link, split_invite_args
@@ -46,6 +47,13 @@ async def on_invite(update: Update, context: FerrymanContext) -> None:
         )
         return
     name = invitation.name
+    # Every admin action is in the audit trail with its actor (the token stays out of it).
+    await state.repos.events.append(
+        EventKind.INVITATION_CREATED,
+        recorded_at=state.clock.now(),
+        actor_telegram_id=user.id,
+        payload={"name": name, "for_phone": bool(phone)},
+    )
     log.info("admin %s created an invitation", user.id)
     await message.reply_text(
         state.translator.get(

@@ -62,6 +62,8 @@ async def test_owner_adds_an_admin_by_link_and_removes_them(
     assert "invite" in [c["command"] for c in zhao.menu_commands()]
     await zhao.send("/invite Pan")
     assert "t.me" in ((await zhao.next_message()).text or "")
+    invited = [e for e in await state.repos.events.all() if e.kind is EventKind.INVITATION_CREATED]
+    assert invited[0].actor_telegram_id == zhao.id
     # The link worked once.
     other = emulator.user("Other Person", lang="en")
     await other.send(f"/start {payload}")
