@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.proof_items import ProofItem
+from bot.domain.proof_items import DELIVERY_CHECKLIST, PICKUP_CHECKLIST, ProofItem
 from bot.domain.zones import zone
 from bot.inputs import normalize_phone
 from bot.secrets import Secret
@@ -24,7 +24,8 @@ SIGNING_KEYS_ENV = "FERRYMAN_SIGNING_KEYS"
 CONFIG_ENV = "FERRYMAN_CONFIG"
 DEFAULT_CONFIG_PATH = Path("config.toml")
 SUPPORTED_LANGUAGES = ("zh", "ru", "en", "kk")
-DEFAULT_CHECKLIST: tuple[str, ...] = tuple(item.value for item in ProofItem)
+DEFAULT_CHECKLIST: tuple[str, ...] = tuple(item.value for item in DELIVERY_CHECKLIST)
+DEFAULT_PICKUP_CHECKLIST: tuple[str, ...] = tuple(item.value for item in PICKUP_CHECKLIST)
 PLACE_KINDS = ("yard", "lot", "checkpoint")
 PLACE_COUNTRIES = ("CN", "KZ")
 # Kazakhstan is one zone (UTC+5) since 1 March 2024; China places follow the company's clock.
@@ -140,6 +141,13 @@ class LoggingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PickupSettings:
+    # Photos taken at the yard before "Picked up" is accepted (off unless switched on).
+    photos: bool = False
+    photo_checklist: tuple[str, ...] = DEFAULT_PICKUP_CHECKLIST
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     source: str
     telegram: TelegramSettings
@@ -151,6 +159,7 @@ class Settings:
     places: tuple[PlaceSettings, ...]
     logging: LoggingSettings = field(default_factory=LoggingSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    pickup: PickupSettings = field(default_factory=lambda: PickupSettings())
 
 
 def suggestion(word: str, known: Iterable[str]) -> str:
@@ -514,6 +523,7 @@ def parse_settings(
         places=_places(root, company.timezone),
         logging=_logging(root.sub("logging")),
         backup=_backup(root.sub("backup"), base),
+        pickup=_pickup(root.sub("pickup")),
     )
     root.refuse_unknown()
     return settings
@@ -534,9 +544,16 @@ def _logging(r: _Reader) -> LoggingSettings:
     return LoggingSettings(format="json" if fmt == "json" else "text")
 
 
-def _checklist(r: _Reader) -> tuple[str, ...]:
+def _pickup(r: _Reader) -> PickupSettings:
+    return PickupSettings(
+        photos=r.boolean("photos", False),
+        photo_checklist=_checklist(r, DEFAULT_PICKUP_CHECKLIST),
+    )
+
+
+def _checklist(r: _Reader, default: tuple[str, ...] = DEFAULT_CHECKLIST) -> tuple[str, ...]:
     """Only items the bot can ask for in every language; a typo would be shown raw."""
-    items = r.str_list("photo_checklist", DEFAULT_CHECKLIST)
+    items = r.str_list("photo_checklist", default)
     known = [item.value for item in ProofItem]
     for item in items:
         if item not in known:

@@ -49,6 +49,7 @@ REFUSALS = {
     ),
     Refusal.ALREADY_FILED: N_("This photo is already filed."),
     Refusal.PHOTO_REUSED: N_("This photo is already on record as proof. Take a new photo."),
+    Refusal.VIN_MISMATCH: N_("The VIN plate in this photo is not the car of this assignment."),
     Refusal.EMPTY_REPORT: N_(
         "Nothing to send yet: write what happened, or send a photo, a voice note or your "
         "location first."

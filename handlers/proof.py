@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import Location, Message, ReplyKeyboardRemove, Update, User
 from telegram.ext import MessageHandler, filters
 
@@ -35,6 +37,10 @@ ALL_PHOTOS_DONE = N_("All photos are in. Now share your location with the button
 PHOTO_REUSED = N_(
     "This photo is already on record as “{item}” of assignment #{number}. A photo counts "
     "once: take a new one now."
+)
+ADMIN_OTHER_VIN = N_(
+    "⚠️ Assignment #{number} ({vin}): the barcode on the VIN plate photographed by {driver} "
+    "at delivery reads {read}, another car. The delivery was recorded; please check."
 )
 ADMIN_NEAR_COPY = N_(
     "⚠️ Assignment #{number} ({vin}): {driver}'s photo of “{item}” looks like the photo of "
@@ -102,7 +108,7 @@ async def _photo(
             forwarded=False,
             telegram_at=telegram_time(message, now),
             now=now,
-            on_near_copy=lambda added: _alert_near_copy(context, added),
+            on_flagged=lambda added: alert_flagged_photo(context, added),
         )
     except PhotoReused as reused:
         item = item_name(reused.item, tr, language)
@@ -112,30 +118,46 @@ async def _photo(
         return
     if not added.item:
         await message.reply_text(tr.get(language, ALL_PHOTOS_DONE))
-    if added.near_copy is not None:
+    if added.near_copy is not None or added.other_vin is not None:
         state.outbox.wake()
     await ask_for_next_proof(context, user, added.step)
 
 
-async def _alert_near_copy(context: FerrymanContext, added: proof.PhotoAdded) -> None:
+async def alert_flagged_photo(context: FerrymanContext, added: proof.PhotoAdded) -> None:
     """Told like a delivery outside the geofence: accepted, for a person to look at."""
     state, similar, trip = context.state, added.near_copy, added.step.trip
-    assert similar is not None
     staff_language = state.settings.company.default_language
-    alerts = await admin_alert(
-        state,
-        ADMIN_NEAR_COPY,
-        key=f"alert.near_copy:{trip.assignment.id}:{added.item}",
-        priority=Priority.URGENT,
-        purpose="alert.near_copy",
-        assignment_id=trip.assignment.id,
-        number=trip.assignment.id,
-        vin=trip.vehicle.vin,
-        driver=trip.driver.name if trip.driver else "?",
-        item=item_name(added.item, state.translator, staff_language),
-        earlier_item=item_name(similar.item, state.translator, staff_language),
-        earlier=similar.assignment_id,
-    )
+    tr = state.translator
+    values: dict[str, Any] = {
+        "number": trip.assignment.id,
+        "vin": trip.vehicle.vin,
+        "driver": trip.driver.name if trip.driver else "?",
+        "item": item_name(added.item, tr, staff_language),
+    }
+    alerts = []
+    if similar is not None:
+        alerts += await admin_alert(
+            state,
+            ADMIN_NEAR_COPY,
+            key=f"alert.near_copy:{trip.assignment.id}:{added.stage}:{added.item}",
+            priority=Priority.URGENT,
+            purpose="alert.near_copy",
+            assignment_id=trip.assignment.id,
+            earlier_item=item_name(similar.item, tr, staff_language),
+            earlier=similar.assignment_id,
+            **values,
+        )
+    if added.other_vin is not None:
+        alerts += await admin_alert(
+            state,
+            ADMIN_OTHER_VIN,
+            key=f"alert.vin_mismatch:{trip.assignment.id}:{added.stage}:{added.item}",
+            priority=Priority.URGENT,
+            purpose="alert.vin_mismatch",
+            assignment_id=trip.assignment.id,
+            read=added.other_vin,
+            **values,
+        )
     await state.repos.outbox.add(*alerts)
 
 

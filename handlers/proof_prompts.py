@@ -15,12 +15,20 @@ CHECKLIST_LABELS: dict[str, str] = {
     ProofItem.VIN_PLATE: N_("the VIN plate"),
     ProofItem.DASHBOARD: N_("the dashboard showing the odometer and the state of charge"),
     ProofItem.CAR_AT_LOT: N_("the whole car at the lot"),
+    ProofItem.FRONT: N_("the car from the front"),
+    ProofItem.REAR: N_("the car from behind"),
+    ProofItem.LEFT_SIDE: N_("the left side of the car"),
+    ProofItem.RIGHT_SIDE: N_("the right side of the car"),
 }
 # The same items named on their own ("as «the VIN plate»"): said when a photo is refused.
 ITEM_NAMES: dict[str, str] = {
     ProofItem.VIN_PLATE: N_("VIN plate"),
     ProofItem.DASHBOARD: N_("dashboard"),
     ProofItem.CAR_AT_LOT: N_("car at the lot"),
+    ProofItem.FRONT: N_("front"),
+    ProofItem.REAR: N_("rear"),
+    ProofItem.LEFT_SIDE: N_("left side"),
+    ProofItem.RIGHT_SIDE: N_("right side"),
 }
 PHOTO_PROMPT = N_("Photo {number} of {total}: send a photo of {item}.")
 LOCATION_PROMPT = N_(

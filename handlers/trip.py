@@ -11,12 +11,13 @@ from bot.domain.lifecycle import Action
 from bot.i18n import N_
 from bot.notify import admin_alert, has_map_pins, refresh_trip_messages, send_map_pins
 from bot.outbox import Priority
-from bot.services import problems, proof, trips
+from bot.services import pickup, problems, proof, trips
 from bot.services.errors import Refusal, ServiceRefused
 from bot.state import FerrymanApp, FerrymanContext
 from bot.views import TripButton, TripPress, parse_callback
 from handlers.admin_changes import with_reassign_button
 from handlers.common import answer, log, refuse, user_language
+from handlers.pickup import ask_for_pickup_photo
 from handlers.problem_report import ask_for_problem
 from handlers.proof_prompts import ask_for_next_proof
 from handlers.registry import Group, add
@@ -157,7 +158,23 @@ async def _map(update: Update, context: FerrymanContext, press: TripPress) -> No
     await send_map_pins(context.bot, state, trip, user.id, await user_language(state, user))
 
 
+async def _pick_up(update: Update, context: FerrymanContext, press: TripPress) -> None:
+    """With the pickup checklist on, "Picked up" first asks for its photos."""
+    state, query, user = context.state, update.callback_query, update.effective_user
+    assert query is not None and user is not None
+    if state.settings.pickup.photos:
+        step = await pickup.start_pickup(
+            state.repos, state.settings.pickup, user.id, press.assignment_id, state.clock.now()
+        )
+        if step.next_item is not None:
+            await query.answer()
+            await ask_for_pickup_photo(context, user, step)
+            return
+    await _lifecycle(update, context, press)
+
+
 BUTTONS: dict[TripButton, Handler] = {
+    TripButton.PICK_UP: _pick_up,
     TripButton.MAP: _map,
     TripButton.DELIVER: _deliver,
     TripButton.PROBLEM: _problem,

@@ -31,6 +31,7 @@ class EventKind(StrEnum):
     DELIVERY_STARTED = "delivery_started"
     PROOF_PHOTO = "proof_photo"
     PHOTO_NEAR_COPY = "photo_near_copy"  # accepted, but looks like an earlier proof photo
+    VIN_MISMATCH = "vin_mismatch"  # the VIN plate's barcode names another car
     HANDOVER_OFFERED = "handover_offered"  # the receiver's one-time link shown to the driver
     RECEIVER_CONFIRMED = "receiver_confirmed"
     RECEIVER_PROBLEM = "receiver_problem"

@@ -19,3 +19,4 @@ class InputKind(StrEnum):
     VERIFY = "verify"  # after a bare /verify: the next photo is a QR to check
     STAFF_CONTACT = "staff_contact"  # an owner shares the contact of a new admin or gatekeeper
     RECEIVER_NOTE = "receiver_note"  # the receiver at the lot describes a problem with the car
+    PICKUP = "pickup"  # the pickup checklist photos, before "Picked up" is accepted

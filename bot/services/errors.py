@@ -24,6 +24,7 @@ class Refusal(StrEnum):
     ALREADY_FILED = "already_filed"
     PHOTO_REUSED = "photo_reused"
     EMPTY_REPORT = "empty_report"
+    VIN_MISMATCH = "vin_mismatch"
     REPORT_FULL = "report_full"
 
 

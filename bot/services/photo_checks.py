@@ -4,10 +4,12 @@ a near copy (recropped, recompressed: close perceptual hash) is accepted but fla
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import imagehash
+import zxingcpp
 from PIL import Image
 
 from bot.services.errors import Refusal, ServiceRefused
@@ -37,6 +39,34 @@ class NearCopy:
     assignment_id: int
     item: str
     distance_bits: int
+
+
+class VinMismatch(ServiceRefused):
+    """The VIN plate's barcode or QR names ``read``, not the car of ``assignment_id``."""
+
+    def __init__(self, assignment_id: int, read: str) -> None:
+        super().__init__(Refusal.VIN_MISMATCH, f"#{assignment_id} {read}")
+        self.assignment_id = assignment_id
+        self.read = read
+
+
+# 17 characters of the VIN alphabet (no I, O or Q), as printed under a plate's barcode.
+_VIN_IN_TEXT = re.compile(r"(?<![A-Z0-9])([A-HJ-NPR-Z0-9]{17})(?![A-Z0-9])")
+
+
+def vin_in_photo(data: bytes) -> str | None:
+    """The VIN a barcode or QR code in the photo carries (CPU work: call it in a thread);
+    None when there is none or it cannot be read, which is fine: many plates have none."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            pixels = image.convert("L")
+    except (OSError, ValueError):
+        return None
+    for result in zxingcpp.read_barcodes(pixels):
+        match = _VIN_IN_TEXT.search((result.text or "").upper())
+        if match is not None:
+            return match.group(1)
+    return None
 
 
 def perceptual_hash(data: bytes) -> str | None:

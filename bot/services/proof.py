@@ -22,14 +22,23 @@ from bot.domain.geo import GeofenceVerdict, distance_m, geofence
 from bot.domain.lifecycle import Action, Status, next_status
 from bot.domain.models import ProofKind
 from bot.domain.pending import InputKind
+from bot.domain.proof_items import ProofItem
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.photo_checks import NearCopy, near_copy, perceptual_hash, refuse_reuse
+from bot.services.photo_checks import (
+    NearCopy,
+    VinMismatch,
+    near_copy,
+    perceptual_hash,
+    refuse_reuse,
+    vin_in_photo,
+)
 from bot.services.trips import Trip, load_trip, owned_trip, registered_driver
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from storage.repositories import ConcurrentUpdate, Repositories
 
 log = logging.getLogger(__name__)
 
+DELIVERY, PICKUP = "delivery", "pickup"  # the two stages at which photos are taken
 PROOF = InputKind.PROOF  # pending input: collecting the checklist and the location
 LIVE = InputKind.LIVE  # pending input: a live location shared at delivery is still moving
 
@@ -59,6 +68,9 @@ class PhotoAdded:
     item: str
     step: ProofStep
     near_copy: NearCopy | None = None
+    # The VIN a VIN plate's barcode names when it is not this car's (filed, but flagged).
+    other_vin: str | None = None
+    stage: str = "delivery"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +81,11 @@ class Delivery:
     live: bool
 
 
-async def _progress(repos: Repositories, trip: Trip, checklist: tuple[str, ...]) -> ProofStep:
+async def _progress(
+    repos: Repositories, trip: Trip, checklist: tuple[str, ...], stage: str = "delivery"
+) -> ProofStep:
     proofs = await repos.proofs.for_assignment(trip.assignment.id)
-    done = {
-        p.checklist_item for p in proofs if p.kind is ProofKind.PHOTO and p.stage == "delivery"
-    }
+    done = {p.checklist_item for p in proofs if p.kind is ProofKind.PHOTO and p.stage == stage}
     remaining = [item for item in checklist if item not in done]
     return ProofStep(
         trip, remaining[0] if remaining else None, len(checklist) - len(remaining), len(checklist)
@@ -175,31 +187,78 @@ async def add_photo(
     forwarded: bool,
     telegram_at: datetime,
     now: datetime,
-    on_near_copy: Callable[[PhotoAdded], Awaitable[None]] | None = None,
+    on_flagged: Callable[[PhotoAdded], Awaitable[None]] | None = None,
 ) -> PhotoAdded:
     """Archives the photo as the next checklist item; returns the item and the next step.
 
-    A photo already used as proof (of any item, of any trip) is refused with PhotoReused.
-    ``on_near_copy`` runs inside the transaction that files a near copy, so the admins'
+    A photo already used as proof (of any item, of any trip) is refused with PhotoReused. A
+    near copy of an earlier photo, or a VIN plate whose barcode names another car, is filed
+    but flagged: ``on_flagged`` runs inside the transaction that files it, so the admins'
     alert (an outbox row) commits with it or not at all."""
     if forwarded:
         raise ServiceRefused(Refusal.FORWARDED)
     trip = await _proof_trip(repos, telegram_id)
+    return await file_photo(
+        repos,
+        trip,
+        delivery.photo_checklist,
+        DELIVERY,
+        media_dir,
+        telegram_id,
+        data=data,
+        file_id=file_id,
+        file_unique_id=file_unique_id,
+        telegram_at=telegram_at,
+        now=now,
+        refuse_other_vin=False,
+        on_flagged=on_flagged,
+    )
+
+
+async def file_photo(
+    repos: Repositories,
+    trip: Trip,
+    checklist: tuple[str, ...],
+    stage: str,
+    media_dir: Path,
+    telegram_id: int,
+    *,
+    data: bytes,
+    file_id: str,
+    file_unique_id: str,
+    telegram_at: datetime,
+    now: datetime,
+    refuse_other_vin: bool,
+    on_flagged: Callable[[PhotoAdded], Awaitable[None]] | None = None,
+) -> PhotoAdded:
+    """Files a checklist photo of ``stage`` ("pickup" or "delivery") for ``trip``.
+
+    With ``refuse_other_vin`` a VIN plate whose barcode names another car is refused
+    (VinMismatch) instead of flagged."""
     if len(data) > DOWNLOAD_LIMIT_BYTES:
         raise ServiceRefused(Refusal.FILE_TOO_LARGE)
     # Decoding a phone photo is CPU work: off the event loop, like the archive write.
     if not await asyncio.to_thread(is_decodable_image, data):
         raise ServiceRefused(Refusal.NOT_AN_IMAGE)
+    expected = await _progress(repos, trip, checklist, stage)
+    other_vin = None
+    if expected.next_item == ProofItem.VIN_PLATE:
+        read = await asyncio.to_thread(vin_in_photo, data)
+        if read is not None and read != trip.vehicle.vin:
+            if refuse_other_vin:
+                raise VinMismatch(trip.assignment.id, read)
+            other_vin = read
     digest, relative = await asyncio.to_thread(_archive, media_dir, data)
     phash = await asyncio.to_thread(perceptual_hash, data)
     # Album photos arrive concurrently: pick the item and insert under one write lock.
     async with repos.db.transaction():
-        step = await _progress(repos, trip, delivery.photo_checklist)
+        step = await _progress(repos, trip, checklist, stage)
         if step.next_item is None:
             return PhotoAdded("", step)
         await refuse_reuse(repos, digest, file_unique_id)
         similar = await near_copy(repos, phash, now)
         item = step.next_item
+        mismatch = other_vin if item == ProofItem.VIN_PLATE else None
         await repos.proofs.add_photo(
             assignment_id=trip.assignment.id,
             checklist_item=item,
@@ -210,8 +269,12 @@ async def add_photo(
             telegram_at=telegram_at,
             received_at=now,
             phash=phash,
-            flagged=similar is not None,
+            flagged=similar is not None or mismatch is not None,
+            stage=stage,
         )
+        payload: dict[str, object] = {"item": item, "sha256": digest}
+        if stage != DELIVERY:
+            payload["stage"] = stage
         await repos.events.append(
             EventKind.PROOF_PHOTO,
             recorded_at=now,
@@ -219,7 +282,7 @@ async def add_photo(
             actor_telegram_id=telegram_id,
             assignment_id=trip.assignment.id,
             driver_id=trip.assignment.driver_id,
-            payload={"item": item, "sha256": digest},
+            payload=payload,
         )
         if similar is not None:
             await repos.events.append(
@@ -236,10 +299,20 @@ async def add_photo(
                     "bits": similar.distance_bits,
                 },
             )
-        after = await _progress(repos, trip, delivery.photo_checklist)
-        added = PhotoAdded(item, after, similar)
-        if similar is not None and on_near_copy is not None:
-            await on_near_copy(added)
+        if mismatch is not None:
+            await repos.events.append(
+                EventKind.VIN_MISMATCH,
+                recorded_at=now,
+                telegram_at=telegram_at,
+                actor_telegram_id=telegram_id,
+                assignment_id=trip.assignment.id,
+                driver_id=trip.assignment.driver_id,
+                payload={"stage": stage, "read": mismatch, "expected": trip.vehicle.vin},
+            )
+        after = await _progress(repos, trip, checklist, stage)
+        added = PhotoAdded(item, after, similar, mismatch, stage)
+        if (similar is not None or mismatch is not None) and on_flagged is not None:
+            await on_flagged(added)
     return added
 
 
