@@ -18,7 +18,7 @@ Figures (issue 8), for 4,000 drivers at Telegram's 30 messages/s:
 
 ``--scale S`` multiplies Telegram's overall rate by S (and the budget's with it) so a quick
 run takes seconds (the sender sends one message at a time, so past about 60/s its own work
-per message shows); ``--quick`` is 200 drivers at 1× (CI; not judged).
+per message shows); ``--quick`` is 100 drivers at 1× (CI; not judged).
 
     .venv/bin/python benchmarks/bench_dispatch.py [--drivers 4000] [--scale 1] [--quick]
 """
@@ -368,9 +368,9 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--drivers", type=int, default=4000)
     parser.add_argument("--scale", type=float, default=1.0, help="× Telegram's 30 messages/s")
-    parser.add_argument("--quick", action="store_true", help="200 drivers (not judged)")
+    parser.add_argument("--quick", action="store_true", help="100 drivers (not judged)")
     args = parser.parse_args(argv)
-    drivers, scale = (200, 1.0) if args.quick else (args.drivers, args.scale)
+    drivers, scale = (100, 1.0) if args.quick else (args.drivers, args.scale)
     runs = []
     for faults in (False, True):
         print(f"dispatch: {drivers} drivers, {'with' if faults else 'no'} faults", flush=True)
