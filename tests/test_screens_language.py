@@ -164,3 +164,17 @@ def test_every_state_of_the_assignment_reads_in_the_driver_language(
             assert not english_words(screen), f"{language}/{status}: {screen!r}"
     if language != "en":
         assert "white" not in caption  # the colour is translated
+
+
+def test_chinese_uses_full_width_punctuation() -> None:
+    """Next to Chinese characters a colon, comma or bracket is the full-width one (：，（）)."""
+    ascii_next_to_han = re.compile(
+        r"[\u4e00-\u9fff][:;,!?(]|[:;,!?)][\u4e00-\u9fff]|[\u4e00-\u9fff] \(|\) [\u4e00-\u9fff]"
+    )
+    catalog = Translator.load("zh").catalogs["zh"]
+    wrong = {
+        msgid: text
+        for msgid, text in catalog.items()
+        if ascii_next_to_han.search(re.sub(r"https?://\S+|\{[a-z_]+\}", "X", text))
+    }
+    assert not wrong, wrong
