@@ -113,6 +113,22 @@ async def _seed_history(repos: Repositories, trips: int, per_day: int) -> None:
             )
 
 
+async def _seed_proofs(repos: Repositories, assignment_ids: Sequence[int]) -> None:
+    """The day's proofs (four photos and a location a trip, one location in 50 flagged), so
+    the board's flagged lookup meets real rows rather than an empty table."""
+    stamp = dt_to_db(NOW)
+    batch: list[tuple[object, ...]] = []
+    for n, aid in enumerate(assignment_ids):
+        batch += [(aid, "photo", 0, f"file-{aid}-{k}", stamp) for k in range(4)]
+        batch.append((aid, "location", int(n % 50 == 0), None, stamp))
+    async with repos.db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO proofs (assignment_id, kind, flagged, file_id, telegram_at, received_at)"
+            " VALUES (?, ?, ?, ?, ?5, ?5)",
+            batch,
+        )
+
+
 async def _run(rows: int, history: int, repeats: int) -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
         db = await Database.open(Path(folder) / "bench.sqlite3")
@@ -135,6 +151,7 @@ async def _run(rows: int, history: int, repeats: int) -> list[Row]:
             )
             total = time.perf_counter() - started
             assert len(imported.assignment_ids) == rows
+            await _seed_proofs(repos, imported.assignment_ids)
 
             print(f"history: {history:,} older trips", flush=True)
             # The vehicles the import created are reused: one trip per car and day.
@@ -150,6 +167,7 @@ async def _run(rows: int, history: int, repeats: int) -> list[Row]:
                 query_ms.append((read - started) * 1000)
                 build_ms.append((time.perf_counter() - read) * 1000)
             assert len(board.trips) == rows
+            assert len(board.flagged) == (rows + 49) // 50
             board_text(board, TZ, lambda m, **v: m.format(**v))
             for _ in range(max(1, repeats // 3)):
                 started = time.perf_counter()

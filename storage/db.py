@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import Any, cast
 
 import aiosqlite
 
@@ -71,6 +72,14 @@ class Database:
     async def fetch_all(self, sql: str, params: Sequence[object] = ()) -> list[aiosqlite.Row]:
         async with self.conn.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
+
+    async def fetch_tuples(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
+        """Plain tuples: for reads of thousands of rows (the board), where building a
+        ``sqlite3.Row`` around each one costs more than the search itself."""
+        async with self.conn.execute(sql, params) as cursor:
+            cursor.row_factory = None  # this cursor only; applied when the rows are fetched
+            # aiosqlite types every row as ``Row``; without a factory sqlite3 gives tuples.
+            return cast(list[tuple[Any, ...]], await cursor.fetchall())
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -370,6 +370,16 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX handovers_open ON handovers (created_at) WHERE answered_at IS NULL;
         """,
     ),
+    Migration(
+        13,
+        "flagged proofs index for the board",
+        """
+        -- The board asks, for each of a day's trips, whether a delivery proof was flagged.
+        -- Only a few proofs are, so this index holds only those: each probe finds nothing in
+        -- a small tree instead of reading every proof row of the trip to look at the flag.
+        CREATE INDEX proofs_flagged ON proofs (assignment_id) WHERE flagged = 1;
+        """,
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
