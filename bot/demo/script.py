@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import logging
 import socket
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,10 +16,10 @@ from zoneinfo import ZoneInfo
 from bot.app import build_application, running
 from bot.clock import FixedClock
 from bot.config import Settings, parse_settings
-from bot.demo.steps import assign, camera_photo, receive_assignment, register, state_of, tap
+from bot.demo.steps import camera_photo, register, state_of, tap
 from bot.demo.transcript import Transcript
-from bot.jobs import GROUP_DIGEST_JOB
-from bot.notify import send_assignment
+from bot.jobs import DAILY_SUMMARY_JOB, GROUP_DIGEST_JOB
+from bot.services.manifest import COLUMNS
 from bot.services.visa import driver_visa_status
 from bot.timefmt import format_time
 from botapi_emulator import ChatMessage, EmulatedUser, Emulator
@@ -99,11 +101,67 @@ DRIVERS = (
 )
 
 
+def _manifest_row(
+    day: date, demo: DemoDriver, *, vin: str | None = None, phone: str | None = None
+) -> list[str]:
+    values = {
+        "date": day.isoformat(),
+        "driver_phone": phone or demo.phone,
+        "vin": vin or demo.vin,
+        "model": demo.model,
+        "color": "white",
+        "pickup": "horgos-yard",
+        "destination": demo.destination,
+        "pickup_time": "08:30",
+        "deliver_by": f"{day.isoformat()} 18:00",
+        "clearance_code": "",
+        "receiver_name": "Aibek Nurlanov",
+        "receiver_phone": "+77010000001",
+        "notes": "",
+    }
+    return [values[column] for column in COLUMNS]
+
+
+def _csv(rows: list[list[str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+async def _settled(
+    message: ChatMessage, within: float = 30.0, *, changed_from: str | None = None
+) -> ChatMessage:
+    """The message once the bot has edited its progress (⏳) into the result."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while (message.text or "").startswith("⏳") or (
+        changed_from is not None and message.text == changed_from
+    ):
+        if loop.time() > deadline:
+            raise TimeoutError(f"still in progress: {message.text!r}")
+        await asyncio.sleep(0.05)
+    return message
+
+
+async def _reply_naming(person: EmulatedUser, needle: str) -> ChatMessage:
+    """The bot's next message to ``person`` that mentions ``needle`` (notices may come first)."""
+    for _ in range(20):
+        message = await person.next_message(30.0)
+        if needle in (message.text or ""):
+            return message
+    raise AssertionError(f"no message about {needle!r} arrived")
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+GUARD_ID = 900_000_077  # the checkpoint officer, listed in [clearance] checkpoint_users
 
 
 def demo_settings(out: Path, emulator: Emulator, owner_id: int, group_id: int) -> Settings:
@@ -120,7 +178,11 @@ def demo_settings(out: Path, emulator: Emulator, owner_id: int, group_id: int) -
             "group_chat_id": group_id,
         },
         "storage": {"database": "ferryman-demo.sqlite3", "media_dir": "media"},
-        "clearance": {"active_key_id": "demo", "keys": {"demo": DEMO_SIGNING_KEY}},
+        "clearance": {
+            "active_key_id": "demo",
+            "keys": {"demo": DEMO_SIGNING_KEY},
+            "checkpoint_users": [GUARD_ID],
+        },
         "places": PLACES,
     }
     return parse_settings(data, str(out / "config.toml"), env={})
@@ -179,28 +241,44 @@ async def _day(
         await transcript.collect(owner, user)
         people.append((demo, user))
 
+    transcript.heading("06:20 The manifest: two bad rows refused and named, then imported")
+    clock.advance(timedelta(minutes=20))
+    await transcript.collect(owner)  # the notices of the registrations come first
+    owner.inbox.skip_all()
+    day = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date()
+    good = [_manifest_row(day, demo) for demo in DRIVERS]
+    bad = [
+        *good,
+        _manifest_row(day, DRIVERS[0], vin="LGXCE4CB0R0000009"),  # the check digit is wrong
+        _manifest_row(day, DRIVERS[1], phone="+77019990000", vin="LSVAX60E3P2000004"),
+    ]
+    for name, rows in (("manifest-with-errors.csv", bad), ("manifest.csv", good)):
+        data = _csv(rows)
+        (out / name).write_bytes(data)
+        await owner.send_document(data, name, mime_type="text/csv")
+        transcript.action(owner, f"sends the manifest `{name}` ({len(rows)} rows)")
+        reply = await _settled(await _reply_naming(owner, name))
+        if name == "manifest.csv":
+            await transcript.collect(owner)
+            await tap(owner, reply, reply.buttons[0])
+            transcript.action(
+                owner, f"presses [{reply.buttons[0] if reply.buttons else 'Import'}]"
+            )
+            await _settled(reply, changed_from=reply.text)
+        await transcript.collect(owner)
+
     transcript.heading("06:30 Dispatch: each driver gets the assignment with the clearance QR")
-    clock.advance(timedelta(minutes=30))
+    clock.advance(timedelta(minutes=10))
     qr_dir = out / "qr"
     qr_dir.mkdir(exist_ok=True)
     messages: dict[int, ChatMessage] = {}
+    await owner.send("/dispatch")
+    transcript.action(owner, "sends /dispatch")
     for demo, user in people:
-        driver = await state.repos.drivers.by_telegram_id(user.id)
-        assert driver is not None
-        assignment = await assign(
-            app,
-            driver,
-            vin=demo.vin,
-            service_date=clock.now().date(),
-            now=clock.now(),
-            destination=demo.destination,
-            model=demo.model,
-        )
-        await send_assignment(app.bot, state, assignment.id)
-        photo, _, _ = await receive_assignment(user)
+        photo = await user.next_message(30.0)  # the QR; the map pins come with the acceptance
         (qr_dir / f"{demo.vin}.png").write_bytes(photo.file_bytes())
         messages[user.id] = photo
-        await transcript.collect(user)
+    await transcript.collect(owner, *(user for _, user in people))
 
     steps = (
         (timedelta(minutes=40), "07:10 Drivers accept"),
@@ -210,6 +288,8 @@ async def _day(
     for delta, title in steps:
         clock.advance(delta)
         transcript.heading(title)
+        if "gate" in title:
+            await _at_the_gate(emulator, people[0][1], messages[people[0][1].id], transcript)
         for _, user in people:
             label = messages[user.id].buttons[0]
             toast = await tap(user, messages[user.id], label)
@@ -219,6 +299,7 @@ async def _day(
     transcript.heading("11:00 A problem on the road")
     clock.advance(timedelta(minutes=45))
     demo, aidar = people[2]
+    aidar.inbox.skip_all()  # the transcript has what came before
     await tap(aidar, messages[aidar.id], messages[aidar.id].buttons[1])
     await aidar.next_message()
     await aidar.send("Flat tyre 20 km after Zharkent, waiting for the service van.")
@@ -233,17 +314,30 @@ async def _day(
     clock.advance(timedelta(minutes=160))
     for demo, user in people:
         photo = messages[user.id]
-        await tap(user, photo, photo.buttons[0])
-        transcript.action(user, f"presses [{photo.buttons[0] if photo.buttons else 'delivered'}]")
+        user.inbox.skip_all()
+        label = photo.buttons[0]
+        await tap(user, photo, label)
+        transcript.action(user, f"presses [{label}]")
+        await user.next_message()  # photo 1 of 3
+        await transcript.collect(user)
+        shots = [camera_photo(user.id * 10 + n, 1280, 960) for n in range(3)]
         for shot, _ in enumerate(state.settings.delivery.photo_checklist):
+            if shot == 1 and demo is DRIVERS[2]:
+                # The same picture again, as if to save a trip back to the car: refused.
+                await user.send_photo(shots[0])
+                transcript.action(user, "sends the first photo again")
+                await user.next_message()
+                await transcript.collect(user)
+            # Every proof photo is its own picture.
+            await user.send_photo(shots[shot])
+            transcript.action(user, f"sends photo {shot + 1}")
             await user.next_message()
-            # Every proof photo is its own picture: a reused one would be refused.
-            await user.send_photo(camera_photo(user.id * 10 + shot, 1280, 960))
-            transcript.action(user, "sends a photo")
-        prompt = await user.next_message()
+            await transcript.collect(user)
+        prompt = user.last_message
+        assert prompt is not None
         await user.press(prompt, prompt.keyboard[0][0]["text"], location=demo.delivered_at)
+        transcript.action(user, f"shares the location {demo.delivered_at}")
         await user.next_message()
-        transcript.action(user, "shares the location")
         await transcript.collect(user, owner, group)
 
     transcript.heading("14:00 The dispatch group's digest")
@@ -268,16 +362,69 @@ async def _day(
         assert driver is not None
         visa = await driver_visa_status(state.repos, driver.id, clock.now())
         log.info("%s used %d visa-free days in 180", demo.name, visa.window_days)
-    await _write_summary(state, out, clock)
+    transcript.heading("21:00 The day in one message, the board, the export and tomorrow's sheet")
+    clock.advance(timedelta(hours=3))
+    await _office_end_of_day(app, owner, group, transcript, out)
+    names = {owner.id: owner.name, GUARD_ID: "Serik Ospanov"}
+    names.update({user.id: user.name for _, user in people})
+    await _write_summary(state, out, clock, names)
 
 
-async def _write_summary(state: Any, out: Path, clock: FixedClock) -> None:
+async def _at_the_gate(
+    emulator: Emulator, driver: EmulatedUser, trip: ChatMessage, transcript: Transcript
+) -> None:
+    """The officer photographs the driver's QR (✅), then checks a forged code (❌)."""
+    guard = emulator.user("Serik Ospanov", lang="ru", started=True, user_id=GUARD_ID)
+    await guard.send_photo(trip.file_bytes(), caption="/verify")
+    transcript.action(guard, f"photographs {driver.name}'s QR and sends it captioned /verify")
+    await guard.next_message(30.0)
+    await transcript.collect(guard)
+    # Shaped like a Ferryman code for the same car, but signed by nobody.
+    forged = "FM1.demo.1.LGXCE4CB7R0000001.20260101.202601011800.FORGEDSIGNATUREAAAAAAAAAAAA"
+    await guard.send(f"/verify {forged}")
+    transcript.action(guard, f"types /verify {forged}")
+    await guard.next_message(30.0)
+    await transcript.collect(guard)
+
+
+async def _office_end_of_day(
+    app: Any, owner: EmulatedUser, group: Any, transcript: Transcript, out: Path
+) -> None:
+    """The daily summary from the scheduler; /board, /export and /qrsheet from the admin."""
+    assert app.job_queue is not None
+    for job in app.job_queue.get_jobs_by_name(DAILY_SUMMARY_JOB):
+        await job.run(app)
+    await transcript.collect(group)
+    owner.inbox.skip_all()
+    for command, count, names in (
+        ("/board", 2, ("board.txt", "board.png")),
+        ("/export", 2, (None, None)),
+        ("/qrsheet", 1, (None,)),
+    ):
+        await owner.send(command)
+        transcript.action(owner, f"sends {command}")
+        replies = [await owner.next_message(60.0) for _ in range(count)]
+        for reply, name in zip(replies, names, strict=True):
+            if reply.photo or reply.document:
+                document = reply.document or {}
+                filename = name or str(document.get("file_name") or f"{command[1:]}.bin")
+                (out / filename).write_bytes(await reply.download())
+            elif name is not None:
+                (out / name).write_text(reply.text or "", encoding="utf-8")
+        await transcript.collect(owner)
+
+
+async def _write_summary(state: Any, out: Path, clock: FixedClock, names: dict[int, str]) -> None:
+    """Every assignment's events in order, each with who did it (the audit trail)."""
     zone = state.settings.company.timezone
     lines = [f"# Audit trail, {format_time(clock.now(), zone)}", ""]
     for assignment in await state.repos.assignments.for_day(clock.now().astimezone(zone).date()):
         lines.append(f"## Assignment #{assignment.id}: {assignment.status.value}")
         for event in await state.repos.events.for_assignment(assignment.id):
             payload = f" {event.payload}" if event.payload else ""
-            lines.append(f"- {format_time(event.recorded_at, zone)} {event.kind}{payload}")
+            actor = event.actor_telegram_id
+            who = "Ferryman" if actor is None else names.get(actor, f"Telegram user {actor}")
+            when = format_time(event.recorded_at, zone)
+            lines.append(f"- {when} {event.kind} by {who}{payload}")
         lines.append("")
     (out / "audit.md").write_text("\n".join(lines), encoding="utf-8")
