@@ -24,7 +24,13 @@ from tests.conftest import GROUP_CHAT_ID, OWNER_ID, SIGNING_KEY
 FERRYMAN = Path(sys.executable).with_name("ferryman")
 
 
-def config_text(emulator: Emulator, workdir: Path, *, owners: tuple[int, ...]) -> str:
+def config_text(
+    emulator: Emulator,
+    workdir: Path,
+    *,
+    owners: tuple[int, ...],
+    group_chat_id: int = GROUP_CHAT_ID,
+) -> str:
     """Settings in TOML, as an operator writes them (read by the bot process and the test)."""
     owner_list = ", ".join(str(owner) for owner in owners)
     return f"""
@@ -37,7 +43,7 @@ api_file_url = "{emulator.api_file_url}"
 name = "Horgos Auto Export"
 timezone = "Asia/Shanghai"
 owners = [{owner_list}]
-group_chat_id = {GROUP_CHAT_ID}
+group_chat_id = {group_chat_id}
 
 [storage]
 database = "{workdir / "ferryman.sqlite3"}"

@@ -142,8 +142,18 @@ async def _setup(stack: AsyncExitStack, workdir: Path, runner: asyncio.Runner) -
     emulator = Emulator(flood=False, clock=clock.now)
     await emulator.start()
     stack.push_async_callback(emulator.stop)
+
+    owner = emulator.user("Li Wei", lang="en", started=True, user_id=OWNER_ID)
+    people = {
+        "pan": emulator.user("Pan Guangde", lang="zh", phone="+8613800000001"),
+        "ivan": emulator.user("Ivan Petrov", lang="ru", phone="+77010000002"),
+        "stranger": emulator.user("Random Person", lang="en", phone="+77019999999"),
+    }
+    group = emulator.group("Dispatch", members=[owner, *people.values()])
+    # The dispatch group: the bot leaves any other group it is added to.
     config = workdir / "config.toml"
-    config.write_text(config_text(emulator, workdir, owners=(OWNER_ID,)), encoding="utf-8")
+    text = config_text(emulator, workdir, owners=(OWNER_ID,), group_chat_id=group.id)
+    config.write_text(text, encoding="utf-8")
     settings_ = load_settings(config, env={})
     app = build_application(settings_, clock)
     # Pacing is not under test here: at Telegram's one message a second per chat, 1,000
@@ -152,13 +162,6 @@ async def _setup(stack: AsyncExitStack, workdir: Path, runner: asyncio.Runner) -
     assert isinstance(limiter, BudgetRateLimiter)
     limiter.budget.chat_rate = limiter.budget.chat_burst = 1000.0
     await stack.enter_async_context(running(app, settings_, clock))
-    owner = emulator.user("Li Wei", lang="en", started=True, user_id=OWNER_ID)
-    people = {
-        "pan": emulator.user("Pan Guangde", lang="zh", phone="+8613800000001"),
-        "ivan": emulator.user("Ivan Petrov", lang="ru", phone="+77010000002"),
-        "stranger": emulator.user("Random Person", lang="en", phone="+77019999999"),
-    }
-    group = emulator.group("Dispatch", members=[owner, *people.values()])
     messages: dict[str, ChatMessage] = {}
     ids: dict[str, int] = {}
     vins = {"pan": "LGXCE4CB7R0000001", "ivan": "LRWYGCEK2PC000002"}
