@@ -13,7 +13,8 @@ Figures (issue 8), for 4,000 drivers at Telegram's 30 messages/s:
 - dispatch time as a multiple of the floor (messages ÷ 30/s): ≤ 1.05×;
 - the same with faults injected on sendPhoto — 2% 429, 1% 5xx, 0.5% connections dropped after
   the message was stored: ≤ 1.15×, no driver without the trip, duplicates ≤ the drops;
-- the bot's event-loop lag p99 ≤ 20 ms, peak memory (RSS) ≤ 200 MB;
+- the bot's event-loop lag p99 ≤ 20 ms, the bot process's own peak RSS ≤ 200 MB (the
+  emulator's memory, in this process, is not counted: see ``peak_rss_mb``);
 - p99 time to answer a button press while the dispatch runs ≤ 1 s.
 
 ``--scale S`` multiplies Telegram's overall rate by S (and the budget's with it) so a quick
@@ -123,6 +124,25 @@ def settings_for(setup: Setup) -> Any:
     return parse_settings(data, f"{setup.workdir}/config.toml", env={})
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (the kernel's high-water mark of its address space).
+
+    Not ``getrusage(...).ru_maxrss``: a spawned process starts by fork + exec, and Linux
+    carries the parent's peak over the exec into the child's ``ru_maxrss``. The parent here
+    hosts the emulator, which keeps every call and upload of the runs so far, so the second
+    run's bot was charged the emulator's memory (239 MB reported where the bot itself
+    peaked at 153 MB). ``VmHWM`` belongs to the address space the exec created.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    import resource  # not Linux: the portable figure, an upper bound
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def bot_process(setup: Setup, out: Queue[dict[str, Any]], go: ProcessEvent) -> None:
     import logging
     import os
@@ -209,7 +229,8 @@ async def _bot(setup: Setup, out: Queue[dict[str, Any]], go: ProcessEvent) -> di
         "queued": report.queued,
         "seconds": elapsed,
         "lag_p99_ms": percentile(lags, 0.99) * 1000,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_mb": peak_rss_mb(),
+        "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "outbox": dict(counts),
         "assignments_sent": sent,
     }
@@ -350,7 +371,7 @@ def rows(clean: Run, faulted: Run) -> list[Row]:
             max(clean.result["lag_p99_ms"], faulted.result["lag_p99_ms"]) <= TARGET_LAG_MS,
         ),
         Row(
-            "dispatch: bot peak memory (RSS)",
+            "dispatch: bot process peak memory (own RSS high-water mark; emulator not counted)",
             f"≤ {TARGET_MEMORY_MB:.0f} MB",
             f"{max(clean.result['peak_mb'], faulted.result['peak_mb']):.0f} MB",
             max(clean.result["peak_mb"], faulted.result["peak_mb"]) <= TARGET_MEMORY_MB,
