@@ -19,7 +19,7 @@ lint: setup
 	$(BIN)/mypy .
 
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4
 
 demo: setup
 	$(BIN)/ferryman demo --out demo-output
