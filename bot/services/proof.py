@@ -272,27 +272,27 @@ async def file_photo(
             flagged=similar is not None or mismatch is not None,
             stage=stage,
         )
-        payload: dict[str, object] = {"item": item, "sha256": digest}
-        if stage != DELIVERY:
-            payload["stage"] = stage
-        await repos.events.append(
-            EventKind.PROOF_PHOTO,
-            recorded_at=now,
-            telegram_at=telegram_at,
-            actor_telegram_id=telegram_id,
-            assignment_id=trip.assignment.id,
-            driver_id=trip.assignment.driver_id,
-            payload=payload,
-        )
-        if similar is not None:
+
+        async def record(kind: EventKind, payload: dict[str, object]) -> None:
+            # Every event of this photo names the same moment, driver and trip.
             await repos.events.append(
-                EventKind.PHOTO_NEAR_COPY,
+                kind,
                 recorded_at=now,
                 telegram_at=telegram_at,
                 actor_telegram_id=telegram_id,
                 assignment_id=trip.assignment.id,
                 driver_id=trip.assignment.driver_id,
-                payload={
+                payload=payload,
+            )
+
+        payload: dict[str, object] = {"item": item, "sha256": digest}
+        if stage != DELIVERY:
+            payload["stage"] = stage
+        await record(EventKind.PROOF_PHOTO, payload)
+        if similar is not None:
+            await record(
+                EventKind.PHOTO_NEAR_COPY,
+                {
                     "item": item,
                     "like_assignment": similar.assignment_id,
                     "like_item": similar.item,
@@ -300,14 +300,9 @@ async def file_photo(
                 },
             )
         if mismatch is not None:
-            await repos.events.append(
+            await record(
                 EventKind.VIN_MISMATCH,
-                recorded_at=now,
-                telegram_at=telegram_at,
-                actor_telegram_id=telegram_id,
-                assignment_id=trip.assignment.id,
-                driver_id=trip.assignment.driver_id,
-                payload={"stage": stage, "read": mismatch, "expected": trip.vehicle.vin},
+                {"stage": stage, "read": mismatch, "expected": trip.vehicle.vin},
             )
         after = await _progress(repos, trip, checklist, stage)
         added = PhotoAdded(item, after, similar, mismatch, stage)
