@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
+
+
+class Columns(Protocol):
+    """A row read by column name: an ``aiosqlite.Row``, or a dict cut out of a joined row."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def dt_to_db(value: datetime) -> str:

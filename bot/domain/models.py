@@ -91,6 +91,17 @@ class Assignment:
 
 
 @dataclass(frozen=True, slots=True)
+class Trip:
+    """An assignment with everything needed to show it: the car, both places, the driver."""
+
+    assignment: Assignment
+    vehicle: Vehicle
+    pickup: Place
+    destination: Place
+    driver: Driver | None
+
+
+@dataclass(frozen=True, slots=True)
 class SentMessage:
     assignment_id: int
     chat_id: int

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, IllegalTransition, Status, next_status
-from bot.domain.models import Assignment, Driver, DriverStatus, Place, Vehicle
+from bot.domain.models import Driver, DriverStatus, Trip
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.visa import is_in_kazakhstan
 from storage.repositories import ConcurrentUpdate, Repositories
@@ -20,29 +19,12 @@ BORDER_CROSSED = EventKind.BORDER_CROSSED
 BORDER_RETURNED = EventKind.BORDER_RETURNED
 
 
-@dataclass(frozen=True, slots=True)
-class Trip:
-    """Everything needed to show an assignment."""
-
-    assignment: Assignment
-    vehicle: Vehicle
-    pickup: Place
-    destination: Place
-    driver: Driver | None
+__all__ = ["Trip", "current_trip", "load_trip", "owned_trip", "registered_driver"]
 
 
 async def load_trip(repos: Repositories, assignment_id: int) -> Trip | None:
-    assignment = await repos.assignments.get(assignment_id)
-    if assignment is None:
-        return None
-    vehicle = await repos.vehicles.get(assignment.vehicle_id)
-    pickup = await repos.places.get(assignment.pickup_place_id)
-    destination = await repos.places.get(assignment.destination_place_id)
-    assert vehicle is not None and pickup is not None and destination is not None
-    driver = (
-        None if assignment.driver_id is None else await repos.drivers.get(assignment.driver_id)
-    )
-    return Trip(assignment, vehicle, pickup, destination, driver)
+    """The assignment with its car, places and driver (one joined read)."""
+    return await repos.trips.get(assignment_id)
 
 
 async def registered_driver(repos: Repositories, telegram_id: int) -> Driver:
@@ -61,8 +43,19 @@ async def registered_driver(repos: Repositories, telegram_id: int) -> Driver:
 
 async def owned_trip(repos: Repositories, telegram_id: int, assignment_id: int) -> Trip:
     """The trip, if it is this driver's; a crafted id for someone else's is refused."""
-    driver = await registered_driver(repos, telegram_id)
     trip = await load_trip(repos, assignment_id)
+    if (
+        trip is not None
+        and trip.driver is not None
+        and trip.driver.telegram_id == telegram_id
+        and trip.driver.status is DriverStatus.ACTIVE
+    ):
+        # The usual case, a driver pressing a button under their own trip: the joined read
+        # already shows who they are, so the driver is not read a second time.
+        return trip
+    # Anything else is refused; look the caller up to say why (not registered, suspended,
+    # unknown trip, someone else's), in that order.
+    driver = await registered_driver(repos, telegram_id)
     if trip is None:
         raise ServiceRefused(Refusal.UNKNOWN_ASSIGNMENT, str(assignment_id))
     if trip.assignment.driver_id != driver.id:
@@ -77,8 +70,7 @@ async def owned_trip(repos: Repositories, telegram_id: int, assignment_id: int) 
 
 async def current_trip(repos: Repositories, telegram_id: int) -> Trip | None:
     driver = await registered_driver(repos, telegram_id)
-    assignment = await repos.assignments.current_for_driver(driver.id)
-    return None if assignment is None else await load_trip(repos, assignment.id)
+    return await repos.trips.current_for_driver(driver.id)
 
 
 async def apply_driver_action(

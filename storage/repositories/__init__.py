@@ -23,6 +23,7 @@ from storage.repositories.pending import PendingInputRepository
 from storage.repositories.places import PlaceRepository
 from storage.repositories.proofs import ProofRepository
 from storage.repositories.staff import AnswerRepository, OverrideRepository, StaffRepository
+from storage.repositories.trips import TripRepository
 from storage.repositories.vehicles import VehicleRepository
 
 __all__ = ["ConcurrentUpdate", "DriverExists", "Repositories", "VehicleAlreadyAssigned"]
@@ -49,6 +50,7 @@ class Repositories:
     answers: AnswerRepository
     outbox: OutboxRepository
     handovers: HandoverRepository
+    trips: TripRepository
 
     @classmethod
     def build(cls, db: Database) -> Repositories:
@@ -73,4 +75,5 @@ class Repositories:
             answers=AnswerRepository(db),
             outbox=OutboxRepository(db),
             handovers=HandoverRepository(db),
+            trips=TripRepository(db),
         )

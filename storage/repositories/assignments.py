@@ -2,18 +2,30 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import aiosqlite
-
-from bot.domain.lifecycle import ACTIVE, Status
+from bot.domain.lifecycle import Status
 from bot.domain.models import Assignment, ClearanceKind, SentMessage
-from storage.codec import date_from_db, date_to_db, dt_from_db, dt_to_db
+from storage.codec import Columns, date_from_db, date_to_db, dt_from_db, dt_to_db
 from storage.db import Database
 
-_COLUMNS = (
-    "id, service_date, driver_id, vehicle_id, pickup_place_id, destination_place_id,"
-    " pickup_at, deliver_by, receiver_name, receiver_phone, clearance_code, clearance_kind,"
-    " status, version, created_at, updated_at"
+COLUMNS = (
+    "id",
+    "service_date",
+    "driver_id",
+    "vehicle_id",
+    "pickup_place_id",
+    "destination_place_id",
+    "pickup_at",
+    "deliver_by",
+    "receiver_name",
+    "receiver_phone",
+    "clearance_code",
+    "clearance_kind",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
 )
+_COLUMNS = ", ".join(COLUMNS)
 
 
 class ConcurrentUpdate(Exception):
@@ -29,7 +41,7 @@ class VehicleAlreadyAssigned(Exception):
         super().__init__(f"vehicle {vehicle_id} already has an assignment on {service_date}")
 
 
-def _assignment(row: aiosqlite.Row) -> Assignment:
+def assignment_from_row(row: Columns) -> Assignment:
     return Assignment(
         id=row["id"],
         service_date=date_from_db(row["service_date"]),
@@ -110,14 +122,14 @@ class AssignmentRepository:
         row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM assignments WHERE id = ?", (assignment_id,)
         )
-        return None if row is None else _assignment(row)
+        return None if row is None else assignment_from_row(row)
 
     async def for_day(self, service_date: date) -> list[Assignment]:
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM assignments WHERE service_date = ? ORDER BY id",
             (date_to_db(service_date),),
         )
-        return [_assignment(row) for row in rows]
+        return [assignment_from_row(row) for row in rows]
 
     async def for_driver(self, driver_id: int, limit: int = 50) -> list[Assignment]:
         rows = await self.db.fetch_all(
@@ -125,17 +137,7 @@ class AssignmentRepository:
             " ORDER BY service_date DESC, id DESC LIMIT ?",
             (driver_id, limit),
         )
-        return [_assignment(row) for row in rows]
-
-    async def current_for_driver(self, driver_id: int) -> Assignment | None:
-        """The driver's trip in progress, else the earliest one not yet finished."""
-        marks = ",".join("?" * len(ACTIVE))
-        row = await self.db.fetch_one(
-            f"SELECT {_COLUMNS} FROM assignments WHERE driver_id = ? AND status IN ({marks})"
-            " ORDER BY CASE status WHEN 'sent' THEN 1 ELSE 0 END, service_date, id LIMIT 1",
-            (driver_id, *sorted(s.value for s in ACTIVE)),
-        )
-        return None if row is None else _assignment(row)
+        return [assignment_from_row(row) for row in rows]
 
     async def set_status(
         self, assignment: Assignment, status: Status, now: datetime

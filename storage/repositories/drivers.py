@@ -3,22 +3,29 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.domain.models import Driver, DriverStatus
-from storage.codec import date_to_db, dt_from_db, dt_to_db, opt_date_from_db
+from storage.codec import Columns, date_to_db, dt_from_db, dt_to_db, opt_date_from_db
 from storage.db import Database
 
-_COLUMNS = (
-    "id, telegram_id, name, phone, passport_number, passport_expiry, language, status, created_at"
+COLUMNS = (
+    "id",
+    "telegram_id",
+    "name",
+    "phone",
+    "passport_number",
+    "passport_expiry",
+    "language",
+    "status",
+    "created_at",
 )
+_COLUMNS = ", ".join(COLUMNS)
 
 
 class DriverExists(Exception):
     """A driver with this Telegram account is already registered."""
 
 
-def _driver(row: aiosqlite.Row) -> Driver:
+def driver_from_row(row: Columns) -> Driver:
     return Driver(
         id=row["id"],
         telegram_id=row["telegram_id"],
@@ -73,13 +80,13 @@ class DriverRepository:
 
     async def get(self, driver_id: int) -> Driver | None:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM drivers WHERE id = ?", (driver_id,))
-        return None if row is None else _driver(row)
+        return None if row is None else driver_from_row(row)
 
     async def by_telegram_id(self, telegram_id: int) -> Driver | None:
         row = await self.db.fetch_one(
             f"SELECT {_COLUMNS} FROM drivers WHERE telegram_id = ?", (telegram_id,)
         )
-        return None if row is None else _driver(row)
+        return None if row is None else driver_from_row(row)
 
     async def by_ids(self, driver_ids: list[int]) -> dict[int, Driver]:
         if not driver_ids:
@@ -88,13 +95,13 @@ class DriverRepository:
         async with self.db.conn.execute(
             f"SELECT {_COLUMNS} FROM drivers WHERE id IN ({marks})", driver_ids
         ) as cur:
-            return {row["id"]: _driver(row) async for row in cur}
+            return {row["id"]: driver_from_row(row) async for row in cur}
 
     async def active(self) -> list[Driver]:
         rows = await self.db.fetch_all(
             f"SELECT {_COLUMNS} FROM drivers WHERE status = 'active' ORDER BY id"
         )
-        return [_driver(row) for row in rows]
+        return [driver_from_row(row) for row in rows]
 
     async def set_language(self, driver_id: int, language: str) -> None:
         async with self.db.transaction() as conn:

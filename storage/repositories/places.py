@@ -2,16 +2,26 @@ from __future__ import annotations
 
 import json
 
-import aiosqlite
-
 from bot.config import PlaceSettings
 from bot.domain.models import Place
+from storage.codec import Columns
 from storage.db import Database
 
-_COLUMNS = "id, code, name, kind, latitude, longitude, address, timezone, names"
+COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "latitude",
+    "longitude",
+    "address",
+    "timezone",
+    "names",
+)
+_COLUMNS = ", ".join(COLUMNS)
 
 
-def _place(row: aiosqlite.Row) -> Place:
+def place_from_row(row: Columns) -> Place:
     return Place(
         id=row["id"],
         code=row["code"],
@@ -55,12 +65,12 @@ class PlaceRepository:
 
     async def get(self, place_id: int) -> Place | None:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM places WHERE id = ?", (place_id,))
-        return None if row is None else _place(row)
+        return None if row is None else place_from_row(row)
 
     async def by_code(self, code: str) -> Place | None:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM places WHERE code = ?", (code,))
-        return None if row is None else _place(row)
+        return None if row is None else place_from_row(row)
 
     async def all(self) -> list[Place]:
         rows = await self.db.fetch_all(f"SELECT {_COLUMNS} FROM places ORDER BY code")
-        return [_place(row) for row in rows]
+        return [place_from_row(row) for row in rows]

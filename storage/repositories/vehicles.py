@@ -2,15 +2,15 @@ from __future__ import annotations
 
 from datetime import date
 
-import aiosqlite
-
 from bot.domain.models import Vehicle
 from bot.domain.vin import normalize_vin
-from storage.codec import date_to_db
+from storage.codec import Columns, date_to_db
 from storage.db import Database
 
+COLUMNS = ("id", "vin", "model", "colour")
 
-def _vehicle(row: aiosqlite.Row) -> Vehicle:
+
+def vehicle_from_row(row: Columns) -> Vehicle:
     return Vehicle(id=row["id"], vin=row["vin"], model=row["model"], colour=row["colour"])
 
 
@@ -35,7 +35,7 @@ class VehicleRepository:
         row = await self.db.fetch_one(
             "SELECT id, vin, model, colour FROM vehicles WHERE id = ?", (vehicle_id,)
         )
-        return None if row is None else _vehicle(row)
+        return None if row is None else vehicle_from_row(row)
 
     async def for_day(self, service_date: date) -> dict[int, Vehicle]:
         """Every car booked on the day, by id, in one query (the QR sheet of 4,000 trips)."""
@@ -44,10 +44,10 @@ class VehicleRepository:
             " JOIN assignments a ON a.vehicle_id = v.id WHERE a.service_date = ?",
             (date_to_db(service_date),),
         )
-        return {row["id"]: _vehicle(row) for row in rows}
+        return {row["id"]: vehicle_from_row(row) for row in rows}
 
     async def by_vin(self, vin: str) -> Vehicle | None:
         row = await self.db.fetch_one(
             "SELECT id, vin, model, colour FROM vehicles WHERE vin = ?", (vin.strip().upper(),)
         )
-        return None if row is None else _vehicle(row)
+        return None if row is None else vehicle_from_row(row)

@@ -8,7 +8,7 @@ from bot.clearance import ClearanceService
 from bot.clearance.codes import InvalidImportedCode
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, Status
-from bot.domain.models import Assignment, ClearanceKind, Driver
+from bot.domain.models import Assignment, ClearanceKind, Driver, DriverStatus
 from bot.services import trips
 from bot.services.assignments import NewAssignment, create_assignment
 from bot.services.errors import Refusal, ServiceRefused
@@ -83,6 +83,27 @@ async def test_another_drivers_assignment_is_refused(
             repos, 3, sent.id, Action.ACCEPT, now=NOW, telegram_at=None
         )
     assert stranger.value.reason is Refusal.NOT_REGISTERED
+    stored = await repos.assignments.get(sent.id)
+    assert stored is not None and stored.status is Status.SENT
+
+
+async def test_a_suspended_driver_is_refused_on_their_own_trip(
+    repos: Repositories, clearance: ClearanceService
+) -> None:
+    driver, sent = await _sent(repos, clearance, telegram_id=1)
+    await repos.drivers.set_status(driver.id, DriverStatus.SUSPENDED)
+    with pytest.raises(ServiceRefused) as refused:
+        await trips.apply_driver_action(
+            repos, 1, sent.id, Action.ACCEPT, now=NOW, telegram_at=None
+        )
+    assert refused.value.reason is Refusal.SUSPENDED
+    with pytest.raises(ServiceRefused) as unknown:
+        await trips.owned_trip(repos, 1, sent.id + 100)
+    assert unknown.value.reason is Refusal.SUSPENDED  # who is asking comes first
+    await repos.drivers.set_status(driver.id, DriverStatus.ACTIVE)
+    with pytest.raises(ServiceRefused) as unknown:
+        await trips.owned_trip(repos, 1, sent.id + 100)
+    assert unknown.value.reason is Refusal.UNKNOWN_ASSIGNMENT
     stored = await repos.assignments.get(sent.id)
     assert stored is not None and stored.status is Status.SENT
 

@@ -325,27 +325,51 @@ async def test_for_day_and_for_driver(repos: Repositories) -> None:
 
 async def test_current_for_driver(repos: Repositories) -> None:
     driver = await repos.drivers.add(name="A", now=NOW, telegram_id=1)
-    assert await repos.assignments.current_for_driver(driver.id) is None
+    assert await repos.trips.current_for_driver(driver.id) is None
     planned = await new_assignment(repos, driver_id=driver.id)
-    assert await repos.assignments.current_for_driver(driver.id) is None  # not sent yet
+    assert await repos.trips.current_for_driver(driver.id) is None  # not sent yet
     sent_today = await repos.assignments.set_status(planned, Status.SENT, NOW)
-    current = await repos.assignments.current_for_driver(driver.id)
-    assert current is not None and current.id == sent_today.id
+    current = await repos.trips.current_for_driver(driver.id)
+    assert current is not None and current.assignment.id == sent_today.id
 
     # A trip in progress comes before a merely sent one, even a later day's.
     tomorrow = await new_assignment(
         repos, vin=VIN_TESLA, day=DAY + timedelta(days=1), driver_id=driver.id
     )
     tomorrow = await repos.assignments.set_status(tomorrow, Status.ACCEPTED, NOW)
-    current = await repos.assignments.current_for_driver(driver.id)
-    assert current is not None and current.id == tomorrow.id
+    current = await repos.trips.current_for_driver(driver.id)
+    assert current is not None and current.assignment.id == tomorrow.id
 
     # Finished trips are not current.
     await repos.assignments.set_status(tomorrow, Status.DELIVERED, NOW)
-    current = await repos.assignments.current_for_driver(driver.id)
-    assert current is not None and current.id == sent_today.id
+    current = await repos.trips.current_for_driver(driver.id)
+    assert current is not None and current.assignment.id == sent_today.id
     await repos.assignments.set_status(sent_today, Status.CANCELLED, NOW)
-    assert await repos.assignments.current_for_driver(driver.id) is None
+    assert await repos.trips.current_for_driver(driver.id) is None
+
+
+async def test_a_trip_is_read_whole_in_one_query(repos: Repositories) -> None:
+    driver = await repos.drivers.add(name="A", now=NOW, telegram_id=1, language="ru")
+    assigned = await new_assignment(repos, driver_id=driver.id)
+    unassigned = await new_assignment(repos, vin=VIN_TESLA)
+    statements: list[str] = []
+    await repos.db.conn.set_trace_callback(statements.append)
+    trip = await repos.trips.get(assigned.id)
+    assert len(statements) == 1
+    assert trip is not None
+    # The same objects the single-table reads give, including the place names per language.
+    assert trip.assignment == await repos.assignments.get(assigned.id)
+    assert trip.vehicle == await repos.vehicles.get(assigned.vehicle_id)
+    assert trip.pickup == await place(repos, "horgos-yard")
+    assert trip.destination == await place(repos, "zharkent-lot")
+    assert trip.driver == driver
+
+    alone = await repos.trips.get(unassigned.id)
+    assert alone is not None and alone.driver is None and alone.vehicle.vin == VIN_TESLA
+    assert await repos.trips.get(unassigned.id + 1) is None
+    both = await repos.trips.many([unassigned.id, assigned.id, assigned.id, 999])
+    assert both == {assigned.id: trip, unassigned.id: alone}
+    assert await repos.trips.many([]) == {}
 
 
 async def test_set_status_bumps_version_and_time(repos: Repositories) -> None:
