@@ -8,9 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import EventKind
-from bot.domain.models import Event, Place
+from bot.domain.models import Event, Place, Trip
 from bot.i18n import N_, Translator
-from bot.services.trips import load_trip
 from bot.telegram_limits import MESSAGE_LIMIT, split_text
 from bot.timefmt import format_number, format_time
 from storage.repositories import Repositories
@@ -52,8 +51,7 @@ class Digest:
         return sum(self.counts.values()) > 0 or bool(self.late)
 
 
-async def _details(repos: Repositories, event: Event) -> dict[str, object]:
-    trip = None if event.assignment_id is None else await load_trip(repos, event.assignment_id)
+def _details(trip: Trip | None, event: Event) -> dict[str, object]:
     return {
         "number": event.assignment_id or "?",
         "vin": trip.vehicle.vin if trip else "?",
@@ -70,15 +68,21 @@ async def collect(repos: Repositories, name: str = GROUP_DIGEST) -> Digest | Non
         return None
     digest = Digest(events[0].recorded_at, events[-1].recorded_at, events[-1].id)
     counted = {kind for kind, _ in COUNTED}
+    listed: list[tuple[list[dict[str, object]], Event]] = []
     for event in events:
         if event.kind in counted:
             digest.counts[event.kind] += 1
         if event.kind == EventKind.DELIVER and event.payload.get("flagged"):
-            digest.flagged.append(await _details(repos, event))
+            listed.append((digest.flagged, event))
         elif event.kind == EventKind.DECLINE:
-            digest.declined.append(await _details(repos, event))
+            listed.append((digest.declined, event))
         elif event.kind == EventKind.REMINDER and event.payload.get("step") == LATE_STEP:
-            digest.late.append(await _details(repos, event))
+            listed.append((digest.late, event))
+    # The trips of every listed event in one read, not one per line of the digest.
+    trips = await repos.trips.many([e.assignment_id for _, e in listed if e.assignment_id])
+    for items, event in listed:
+        trip = None if event.assignment_id is None else trips.get(event.assignment_id)
+        items.append(_details(trip, event))
     return digest
 
 
