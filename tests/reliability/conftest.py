@@ -12,8 +12,10 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from pathlib import Path
 
 import pytest
@@ -92,12 +94,14 @@ class BotProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("FERRYMAN_")}
         self._polling.clear()
         with self.log.open("ab") as log:
+            # Its own process group: a kill takes its QR worker processes down with it.
             self.process = await asyncio.to_thread(
                 subprocess.Popen,
                 [str(FERRYMAN), "run", "--config", str(self.config)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=env,
+                start_new_session=True,
             )
         self.starts += 1
         try:
@@ -109,9 +113,16 @@ class BotProcess:
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, whatever the bot was doing stops mid-way."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
             self.kills += 1
+        self.reap()
+
+    def reap(self) -> None:
+        """Whatever is left of the process group (workers of a dead bot) goes too."""
+        if self.process is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
 
     def kill_when(
         self, method: str, matches: Callable[[CallRecord], bool] = lambda call: True
@@ -130,6 +141,35 @@ class BotProcess:
 
         self.emulator.watch(watcher)
 
+    def kill_while_writing(self, database: Path, *, held: float = 0.02) -> threading.Thread:
+        """SIGKILL the bot once it has held SQLite's write lock for ``held`` seconds.
+
+        A probe connection asks for the write lock without waiting (``BEGIN IMMEDIATE``,
+        timeout 0) every millisecond or two and gives it back at once; "locked" for ``held``
+        seconds running is the bot inside a long write transaction, which the kill cuts.
+        """
+
+        def probe() -> None:
+            with closing(sqlite3.connect(database, timeout=0, isolation_level=None)) as db:
+                since: float | None = None
+                deadline = time.monotonic() + 60
+                while self.alive and time.monotonic() < deadline:
+                    try:
+                        db.execute("BEGIN IMMEDIATE")
+                    except sqlite3.OperationalError:
+                        since = since or time.monotonic()
+                        if time.monotonic() - since >= held:
+                            self.kill()
+                            return
+                    else:
+                        db.execute("ROLLBACK")
+                        since = None
+                    time.sleep(0.001)
+
+        thread = threading.Thread(target=probe, name="kill-while-writing", daemon=True)
+        thread.start()
+        return thread
+
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -138,6 +178,7 @@ class BotProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             await asyncio.to_thread(self.process.wait, 30)
+        self.reap()
 
     async def reply_or_death(self, person: EmulatedUser, within: float = 10.0) -> str | None:
         """The bot's next message to ``person``, or None as soon as the bot is dead."""
@@ -179,8 +220,10 @@ async def bot_process(live_emulator: Emulator, config_path: Path) -> AsyncIterat
     try:
         yield bot
     finally:
-        await bot.stop()
-        bot.kill()
+        try:
+            await bot.stop()
+        finally:
+            bot.kill()
 
 
 def database_checks(path: Path) -> Iterator[str]:
