@@ -79,20 +79,16 @@ class BotProcess:
         self.config = config
         self.process: subprocess.Popen[bytes] | None = None
         self.log = config.with_name("ferryman.log")
-        self._polling = asyncio.Event()
         self.starts = 0
         self.kills = 0
-        emulator.watch(self._on_call)
-
-    def _on_call(self, call: CallRecord) -> None:
-        if call.method.lower() == "getupdates":
-            self._polling.set()
 
     async def start(self) -> None:
         """Start and wait until it polls for updates."""
         assert self.process is None or self.process.poll() is not None
         env = {k: v for k, v in os.environ.items() if not k.startswith("FERRYMAN_")}
-        self._polling.clear()
+        # A getUpdates is logged when it returns, up to a long poll's timeout later; the
+        # emulator counts them as they begin.
+        polls = self.emulator.bot.poll_generation
         with self.log.open("ab") as log:
             # Its own process group: a kill takes its QR worker processes down with it.
             self.process = await asyncio.to_thread(
@@ -104,11 +100,13 @@ class BotProcess:
                 start_new_session=True,
             )
         self.starts += 1
-        try:
-            await asyncio.wait_for(self._polling.wait(), 60)
-        except TimeoutError:
+        for _ in range(3000):
+            if self.emulator.bot.poll_generation > polls or not self.alive:
+                break
+            await asyncio.sleep(0.02)
+        if self.emulator.bot.poll_generation == polls:
             self.kill()
-            raise AssertionError("the bot never polled:\n" + self.output()) from None
+            raise AssertionError("the bot never polled:\n" + self.output())
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, whatever the bot was doing stops mid-way."""
