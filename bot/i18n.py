@@ -7,6 +7,7 @@ the point of use with :meth:`Translator.get`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,4 +57,22 @@ class Translator:
 
     def get(self, language: str, message: str, **values: Any) -> str:
         text = self.catalogs.get(language, {}).get(message, message)
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        return _chinese_format(text, values) if language == "zh" else text.format(**values)
+
+
+# A value filled into Chinese text may itself be Chinese (潘广德, 霍尔果斯堆场) or Latin and
+# digits (Pan, a VIN, 2025-03-30). Chinese templates leave no space around such placeholders,
+# and a Latin value gets the customary space from the Chinese beside it: 司机潘广德拒绝,
+# 司机 Pan 拒绝. The marks fence each value so only its own edges are looked at.
+_OPEN, _CLOSE = "\x02", "\x03"
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+_LATIN_AFTER_HAN = re.compile(f"([{_HAN}]){_OPEN}(?=[A-Za-z0-9])")
+_HAN_AFTER_LATIN = re.compile(f"(?<=[A-Za-z0-9]){_CLOSE}([{_HAN}])")
+
+
+def _chinese_format(text: str, values: Mapping[str, Any]) -> str:
+    marked = text.format(**{name: f"{_OPEN}{value}{_CLOSE}" for name, value in values.items()})
+    marked = _HAN_AFTER_LATIN.sub(r" \1", _LATIN_AFTER_HAN.sub(r"\1 ", marked))
+    return marked.replace(_OPEN, "").replace(_CLOSE, "")

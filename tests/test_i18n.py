@@ -61,3 +61,12 @@ def test_lookup_uses_the_driver_language_and_falls_back_to_the_default() -> None
     assert tr.language("ru-RU") == "ru"
     assert tr.language("de") == "zh"
     assert tr.language(None) == "zh"
+
+
+def test_chinese_text_spaces_latin_values_but_not_chinese_ones() -> None:
+    tr = Translator.load("zh")
+    declined = "Driver {driver} declined assignment #{number} ({vin})."
+    assert tr.get("zh", declined, driver="潘广德", number=1, vin="X").startswith("司机潘广德拒绝")
+    assert tr.get("zh", declined, driver="Pan", number=1, vin="X").startswith("司机 Pan 拒绝")
+    assert tr.get("zh", "No trips on {day}.", day="2025-03-30").startswith("2025-03-30 没有")
+    assert "\x02" not in tr.get("zh", "No trips on {day}.", day="2025年3月30日")
