@@ -55,7 +55,7 @@ async def test_assign_then_reassign_a_sent_trip(office: Any) -> None:
     assert "№1" in (photo.caption or "") and photo.buttons
     # The old copy's edit goes out through the outbox too, paced at one a second per chat.
     await until(lambda: (pans_copy.caption or "").startswith("↪️"))
-    assert (pans_copy.caption or "").startswith("↪️ 任务 #1") and not pans_copy.buttons
+    assert (pans_copy.caption or "").startswith("↪️ 派车单 #1") and not pans_copy.buttons
     updated = await state_of(app).repos.assignments.get(1)
     assert updated is not None and updated.status is Status.SENT
     kinds = [e.kind for e in await state_of(app).repos.events.for_assignment(1)]
@@ -76,7 +76,7 @@ async def test_cancel_tells_the_driver_and_the_code_stops_verifying(office: Any)
     )
     await state_of(app).outbox.idle()
     told = (await pan.next_message()).text or ""
-    assert told.startswith("❌ 任务 #1") and "customs paperwork missing" in told
+    assert told.startswith("❌ 派车单 #1") and "customs paperwork missing" in told
     assert not copy.buttons or copy.buttons == ["🖼 二维码原图"]
     await owner.send(f"/verify {trip.clearance_code}")
     assert ((await owner.next_message()).text or "").startswith("❌")

@@ -129,7 +129,7 @@ async def test_language_change_switches_replies_and_menu(setup: Any) -> None:
     choose = await pan.next_message()
     await tap(pan, choose, "Русский")
     assert "Язык" in ((await pan.next_message()).text or "")
-    assert pan.menu_commands()[0]["description"] == "Задание на сегодня и QR-код"
+    assert pan.menu_commands()[0]["description"] == "Рейс на сегодня и QR-код"
     await pan.send("/help")
     assert "Как это работает" in ((await pan.next_message()).text or "")
 

@@ -62,8 +62,8 @@ async def test_two_drivers_live_a_whole_day(
         ivan.id: await assign(app, ivan_driver, vin=IVAN_VIN, service_date=day, now=FIXED_NOW),
     }
     for driver, where, language_word, vin in (
-        (pan, NEAR_THE_LOT, "任务", PAN_VIN),
-        (ivan, TWELVE_KM_OUT, "Задание", IVAN_VIN),
+        (pan, NEAR_THE_LOT, "派车单", PAN_VIN),
+        (ivan, TWELVE_KM_OUT, "Рейс", IVAN_VIN),
     ):
         assignment = trips[driver.id]
         await dispatch(app, assignment)

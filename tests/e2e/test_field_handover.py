@@ -82,9 +82,9 @@ async def test_the_receiver_confirms_through_the_handover_link_and_is_named(
     assert "LGXCE4CB7R0000001" in (card.text or "") and "BYD Song Plus DM-i, белый" in (
         card.text or ""
     )
-    assert card.buttons == ["✅ Получено", "⚠️ Проблема с машиной"]
-    await tap(aibek, card, "✅ Получено")
-    assert "записана как принятая вами" in ((await aibek.next_message()).text or "")
+    assert card.buttons == ["✅ Машину принял", "⚠️ Проблема с машиной"]
+    await tap(aibek, card, "✅ Машину принял")
+    assert "отмечена как принятая вами" in ((await aibek.next_message()).text or "")
     told = await pan.next_message()
     assert (told.text or "") == (
         f"✅ Aibek Nurlanov (@aibek_lot) confirmed receiving the car of assignment #{trip.id}."

@@ -86,9 +86,9 @@ async def test_russian_driver_reads_the_deadline_in_kazakh_time_with_company_tim
     assert "BYD Song Plus DM-i, белый" in caption  # the colour is translated
     assert destination.venue is not None and "Жаркенте" in destination.venue["title"]
     done = await _deliver(ivan, photo, photos=3)
-    assert re.search(r"Доставлено: задание №\d+, 2\d\d м от площадки", plain(done.text))
+    assert re.search(r"Доставлено: рейс №\d+, 2\d\d м от площадки", plain(done.text))
     handover = await ivan.next_message()
-    assert handover.photo and "Передача по заданию" in (handover.caption or "")
+    assert handover.photo and "Передача машины по рейсу" in (handover.caption or "")
 
 
 async def test_kazakh_driver_registers_and_delivers_in_kazakh(
@@ -126,7 +126,7 @@ async def test_kazakh_driver_registers_and_delivers_in_kazakh(
     assert (
         driver.passport_expiry is not None and driver.passport_expiry.isoformat() == "2030-05-31"
     )
-    assert aigerim.menu_commands()[0]["description"] == "Бүгінгі тапсырма және QR-код"
+    assert aigerim.menu_commands()[0]["description"] == "Бүгінгі рейс және QR-код"
 
     vin = "LGXCE4CB0R0000003"
     assignment = await assign(app, driver, vin=vin, service_date=FIXED_NOW.date(), now=FIXED_NOW)
@@ -138,7 +138,7 @@ async def test_kazakh_driver_registers_and_delivers_in_kazakh(
     done = await _deliver(aigerim, photo, photos=3)
     assert (done.text or "").startswith("✅ Жеткізілді:")
     handover = await aigerim.next_message()
-    assert "тапсырманы табыстау" in (handover.caption or "")
+    assert "рейстің көлігін табыстау" in (handover.caption or "")
     await aigerim.send("/me")
     assert "Төлқұжат" in ((await aigerim.next_message()).text or "")
 

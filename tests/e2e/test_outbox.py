@@ -148,7 +148,7 @@ async def test_decline_alert_survives_a_server_error(
     answer = await tap(pan, photo, "❌ Decline")
     assert "Declined" in str(answer.get("text"))
     alert = await owner.next_message(within=10)
-    assert "拒绝了任务 #1" in (alert.text or "")  # the company language
+    assert "拒绝了派车单 #1" in (alert.text or "")  # the company language
     await owner.no_message()
 
 

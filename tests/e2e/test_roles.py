@@ -129,7 +129,7 @@ async def test_admins_is_refused_for_an_admin_a_driver_checkpoint_staff_and_a_st
         (admin, OWNER_ONLY),
         (driver, OWNER_ONLY),
         (guard, "могут только владельцы компании"),
-        (stranger, "只有公司所有者"),
+        (stranger, "只有公司负责人"),
     ):
         await person.send("/admins")
         assert refusal in ((await person.next_message()).text or ""), person
