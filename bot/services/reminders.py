@@ -31,7 +31,7 @@ from bot.outbox import Method, Outgoing, Priority
 from bot.services.trips import load_trip
 from bot.state import AppState
 from bot.telegram_limits import MESSAGE_LIMIT, split_text
-from bot.timefmt import format_time
+from bot.timefmt import format_day, format_time
 
 log = logging.getLogger(__name__)
 
@@ -385,7 +385,7 @@ async def warn_limits(state: AppState) -> int:
         anchor = driver.passport_expiry.isoformat()
         steps = [f"passport.{t}:{anchor}" for t in PASSPORT_THRESHOLDS if left <= t]
         if steps and not set(steps) <= done[driver.id]:
-            values: dict[str, Any] = {"date": anchor}
+            values: dict[str, Any] = {"date": driver.passport_expiry}
             warned += await _warn(state, driver, steps, PASSPORT_DRIVER, PASSPORT_ADMINS, values)
     by_id = {d.id: d for d in drivers}
     for entry in await visa_overview(repos, now):
@@ -419,7 +419,17 @@ async def _warn(
     now = state.clock.now()
     key = f"limit:{driver.id}:{steps[-1]}"
     assert driver.telegram_id is not None
-    text = state.translator.get(driver.language, to_driver, **values)
+    # A date reads in the driver's language (2025年3月30日, 30 мар. 2025 г.); the admins'
+    # copies, one text for every language, keep the ISO form.
+    text = state.translator.get(
+        driver.language,
+        to_driver,
+        **{
+            k: format_day(v, driver.language) if isinstance(v, date) else v
+            for k, v in values.items()
+        },
+    )
+    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
     async with repos.db.transaction():
         for step in steps:
             await repos.events.append(

@@ -84,7 +84,7 @@ async def test_a_day_of_reminders_and_escalations(
     assert await at(clock, state, 6, 29) == 0
     assert await at(clock, state, 6, 30) == 1  # reminder_after_minutes = 30
     nudge = await pan.next_message()
-    assert "请接受或拒绝任务 #1" in (nudge.text or "") and "09:00（UTC+8）" in (nudge.text or "")
+    assert "请接受或拒绝派车单 #1" in (nudge.text or "") and "09:00（UTC+8）" in (nudge.text or "")
     await quiet(owner)
 
     assert await at(clock, state, 7, 0) == 1  # escalate_after_minutes = 60: the admins
@@ -101,7 +101,7 @@ async def test_a_day_of_reminders_and_escalations(
     assert await at(clock, state, 8, 44) == 0  # 00:44 UTC: past UTC midnight, same local day
     assert await at(clock, state, 8, 45) == 1  # 15 minutes before pick-up
     soon = await pan.next_message()
-    assert "任务 #1 的取车时间为" in (soon.text or "") and "09:00（UTC+8）" in (soon.text or "")
+    assert "派车单 #1 的提车时间为" in (soon.text or "") and "09:00（UTC+8）" in (soon.text or "")
     assert await at(clock, state, 9, 0) == 1  # pick-up time passed: the admins
     assert "due for pick-up" in ((await owner.next_message()).text or "")
 
@@ -233,8 +233,9 @@ async def test_passport_and_visa_warnings_come_once_each(
 
     assert await reminders.warn_limits(state) == 2
     await state.outbox.idle()
-    assert "护照将于 2025-03-30 到期" in ((await pan.next_message()).text or "")
-    assert "Осталось безвизовых дней: 4 в этой поездке" in ((await ivan.next_message()).text or "")
+    assert "护照将于 2025年3月30日到期" in ((await pan.next_message()).text or "")
+    left = "Осталось безвизовых дней: 4 в текущем пребывании"
+    assert left in ((await ivan.next_message()).text or "")
     alerts = sorted((m.text or "") for m in await owner.next_messages(2))
     assert alerts[0].startswith("🛂 The passport of 潘广德") and "Иван" in alerts[1]
     assert await reminders.warn_limits(state) == 0  # once each
@@ -242,7 +243,7 @@ async def test_passport_and_visa_warnings_come_once_each(
     clock.set(local(6) + timedelta(days=1))  # 3 left in the stay: the tighter warning
     assert await reminders.warn_limits(state) == 1
     await state.outbox.idle()
-    assert "3 в этой поездке" in ((await ivan.next_message()).text or "")
+    assert "3 в текущем пребывании" in ((await ivan.next_message()).text or "")
     clock.set(local(6) + timedelta(days=14))  # the passport in 6 days: the 7-day warning
     await state.repos.events.append(
         EventKind.BORDER_RETURNED,
@@ -252,5 +253,5 @@ async def test_passport_and_visa_warnings_come_once_each(
     )
     assert await reminders.warn_limits(state) == 1
     await state.outbox.idle()
-    assert "2025-03-30" in ((await pan.next_message()).text or "")
+    assert "2025年3月30日" in ((await pan.next_message()).text or "")
     await quiet(ivan)
