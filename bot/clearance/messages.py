@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from bot.clearance.sheet import SheetLabels
@@ -9,7 +10,7 @@ from bot.clearance.token import Refusal
 from bot.clearance.verification import Verification
 from bot.domain.lifecycle import Status
 from bot.i18n import N_, Translator
-from bot.timefmt import format_time
+from bot.timefmt import format_day, format_time
 
 NOT_ALLOWED_VERIFY = N_("Only company admins and checkpoint staff can verify clearance codes.")
 VERIFY_HOW = N_(
@@ -73,20 +74,24 @@ SHEET_DESTINATION = N_("Destination")
 SHEET_PAGE = N_("Page {page} of {pages}")
 
 
+def _day(day: date | None, language: str) -> str:
+    return format_day(day, language) if day is not None else "?"
+
+
 def _reason(t: Translator, language: str, v: Verification, zone: ZoneInfo) -> str:
     assert v.refusal is not None
     claims, a = v.claims, v.assignment
     values: dict[str, object] = {
         "key_id": v.detail,
         "id": a.id if a else (claims.assignment_id if claims else "?"),
-        "date": (a.service_date if a else claims.service_date if claims else "?"),
-        "time": format_time(claims.expires_at, zone) if claims else "?",
+        "date": _day(a.service_date if a else claims.service_date if claims else None, language),
+        "time": format_time(claims.expires_at, zone, language) if claims else "?",
         "code_vin": claims.vin if claims else "?",
         "vin": v.vehicle.vin if v.vehicle else "?",
-        "code_date": claims.service_date if claims else "?",
+        "code_date": _day(claims.service_date if claims else None, language),
     }
     if v.refusal is Refusal.EXPIRED and claims is not None:
-        values["date"] = claims.service_date
+        values["date"] = _day(claims.service_date, language)
     return t.get(language, REASONS[v.refusal], **values)
 
 
@@ -99,7 +104,9 @@ def verification_text(t: Translator, language: str, v: Verification, zone: ZoneI
     a = v.assignment
     if a is None:
         return "\n".join(lines)
-    lines.append(t.get(language, ASSIGNMENT_LINE, id=a.id, date=a.service_date.isoformat()))
+    lines.append(
+        t.get(language, ASSIGNMENT_LINE, id=a.id, date=format_day(a.service_date, language))
+    )
     if v.vehicle is not None:
         lines.append(t.get(language, CAR_LINE, vin=v.vehicle.vin, model=v.vehicle.model).rstrip())
     if v.driver is not None:
@@ -108,11 +115,18 @@ def verification_text(t: Translator, language: str, v: Verification, zone: ZoneI
         lines.append(t.get(language, NO_DRIVER))
     if v.pickup is not None and v.destination is not None:
         lines.append(
-            t.get(language, ROUTE_LINE, pickup=v.pickup.name, destination=v.destination.name)
+            t.get(
+                language,
+                ROUTE_LINE,
+                pickup=v.pickup.name_in(language),
+                destination=v.destination.name_in(language),
+            )
         )
     lines.append(t.get(language, STATUS_LINE, status=t.get(language, STATUS_NAMES[a.status])))
     if v.ok and v.claims is not None:
-        lines.append(t.get(language, VALID_UNTIL, time=format_time(v.claims.expires_at, zone)))
+        lines.append(
+            t.get(language, VALID_UNTIL, time=format_time(v.claims.expires_at, zone, language))
+        )
     elif v.ok:
         lines.append(t.get(language, IMPORTED_LINE))
     return "\n".join(lines)

@@ -94,7 +94,7 @@ async def test_a_generated_code_round_trips_through_a_photo_to_a_verdict(world: 
     text = verification_text(ENGLISH, "en", v, HORGOS)
     assert text.startswith("✅")
     assert vin(1) in text and "Ерлан Серикович" in text and "Almaty delivery lot" in text
-    assert "Valid until 2026-12-02 00:00 (UTC+8)" in text
+    assert "Valid until Dec 2, 2026, 00:00 (UTC+8)" in text
 
 
 async def test_an_imported_code_verifies_by_lookup(world: World) -> None:
@@ -140,7 +140,8 @@ async def test_every_refusal_has_its_reason(world: World) -> None:
     expired = await verify_code(repos, service, b.clearance_code, EXPIRES)
     assert expired.refusal is Refusal.EXPIRED
     text = verification_text(ENGLISH, "en", expired, HORGOS)
-    assert "❌" in text and "2026-12-02 00:00 (UTC+8)" in text and "2026-11-30" in text
+    assert "❌" in text and "Dec 2, 2026, 00:00 (UTC+8)" in text
+    assert "service date Nov 30, 2026" in text
 
     await repos.assignments.set_status(b, Status.CANCELLED, NOW)
     assert await refusal(b.clearance_code) is Refusal.CANCELLED
