@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 ASSIGNMENT_MESSAGE = "assignment"
 MAP_MESSAGE = "map"
-PICK_UP_HERE = N_("Pick up here")
-DELIVER_HERE = N_("Deliver here")
+PICK_UP_HERE = N_("Pick up here: {place}")
+DELIVER_HERE = N_("Deliver here: {place}")
 
 
 class NoDriver(Exception):
@@ -119,7 +119,7 @@ async def send_map_pins(
             chat_id,
             latitude=place.latitude,
             longitude=place.longitude,
-            title=f"{state.translator.get(language, label)}: {place.name_in(language)}",
+            title=state.translator.get(language, label, place=place.name_in(language)),
             address=place.address or place.name,
         )
         await state.repos.assignments.record_message(

@@ -214,9 +214,9 @@ async def on_assign(update: Update, context: FerrymanContext) -> None:
             number=result.assignment_id,
             driver=driver.name,
             vin=row.vin,
-            destination=destination.name if destination else "?",
-            pickup=format_time(row.pickup_at, zone),
-            deliver_by=format_time(row.deliver_by, zone),
+            destination=destination.name_in(context.caller.language) if destination else "?",
+            pickup=format_time(row.pickup_at, zone, context.caller.language),
+            deliver_by=format_time(row.deliver_by, zone, context.caller.language),
         )
     )
 
@@ -377,7 +377,7 @@ async def on_cancel(update: Update, context: FerrymanContext) -> None:
                 DONE[Status.RETURNING],
                 number=number,
                 vin=trip.vehicle.vin,
-                place=trip.pickup.name,
+                place=trip.pickup.name_in(context.caller.language),
             )
         )
     else:

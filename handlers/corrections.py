@@ -112,7 +112,7 @@ async def _admin_step(
         DONE[trip.assignment.status],
         number=number,
         vin=trip.vehicle.vin,
-        place=trip.pickup.name,
+        place=trip.pickup.name_in(await user_language(state, user)),
     )
 
 
@@ -137,7 +137,9 @@ def driver_notice(state: AppState, change: AdminChange) -> list[Outgoing]:
     if text is None or driver is None or driver.telegram_id is None:
         return []
     number = trip.assignment.id
-    message = state.translator.get(driver.language, text, number=number, place=trip.pickup.name)
+    message = state.translator.get(
+        driver.language, text, number=number, place=trip.pickup.name_in(driver.language)
+    )
     return [
         Outgoing(
             chat_id=driver.telegram_id,

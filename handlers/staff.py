@@ -196,7 +196,7 @@ async def on_staff_button(update: Update, context: FerrymanContext) -> None:
         zone = state.settings.company.timezone
         await context.bot.send_message(
             caller.telegram_id,
-            tr.get(language, LINKS[role], until=format_time(until, zone), link=link),
+            tr.get(language, LINKS[role], until=format_time(until, zone, language), link=link),
         )
         log.info("owner %s created a one-time %s link", caller.telegram_id, role.value)
         return

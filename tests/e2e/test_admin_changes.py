@@ -39,7 +39,7 @@ async def test_assign_then_reassign_a_sent_trip(office: Any) -> None:
     await owner.send(f"/assign 13900000001 {make_vin(1)} zharkent-lot 2025-03-10 10:00")
     reply = (await owner.next_message()).text or ""
     assert reply.startswith(f"✅ Trip #1: 潘广德, {make_vin(1)} → Zharkent delivery lot")
-    assert "pickup 2025-03-10 10:00 (UTC+8), deliver by 2025-03-10 19:00 (UTC+8)" in reply
+    assert "pickup Mar 10, 2025, 10:00 (UTC+8), deliver by Mar 10, 2025, 19:00 (UTC+8)" in reply
     await owner.send(f"/assign 潘广德 {make_vin(2)} Zharkent delivery lot")
     assert "潘广德 already has trip #1 on 2025-03-10" in ((await owner.next_message()).text or "")
 
