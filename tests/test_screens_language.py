@@ -1,5 +1,6 @@
-"""No English leaks into Chinese or Kazakh screens: every catalog string and every state of the
-assignment message is rendered in every language and searched for English words (issue 10)."""
+"""No English leaks into Chinese, Russian or Kazakh screens: every catalog string (drivers' and
+staff's) and every state of the assignment message is rendered in every language and searched
+for English words (issue 10)."""
 
 from __future__ import annotations
 
@@ -12,18 +13,22 @@ from zoneinfo import ZoneInfo
 import pytest
 from babel.messages.extract import extract_python
 
+from bot.clearance.messages import verification_text
+from bot.clearance.token import Claims, Refusal
+from bot.clearance.verification import Verification
 from bot.domain.lifecycle import Status
 from bot.domain.models import Assignment, ClearanceKind, Driver, DriverStatus, Place, Vehicle
 from bot.i18n import LANGUAGES, Translator
+from bot.services.manifest import COLUMNS
 from bot.services.trips import Trip
 from bot.views import trip_caption, trip_keyboard
 from tests.test_i18n import KEYWORDS, ROOT, SOURCE
 
 # Words that stay as they are in every language: the car's identifier, the code type, the
 # zone label, file types and encodings, the date pattern a manifest file must use, the
-# product's name and Telegram's, and "English" on the language picker (each language is named
-# in itself).
-ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "telegram", "english", "fm"}
+# product's name and Telegram's, "English" on the language picker (each language is named
+# in itself), and "ID", which Russian writes in Latin letters (ID пользователя).
+ALLOWED = {"vin", "qr", "utc", "pdf", "ferryman", "telegram", "english", "fm", "id"}
 ALLOWED |= {"excel", "xlsx", "csv", "utf", "gb", "mb", "yyyy", "mm", "dd", "hh"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
 # Links, commands and the manifest's column names (clearance_code) are typed as they are.
@@ -76,13 +81,37 @@ def _sample_values(msgid: str) -> dict[str, object]:
     return dict.fromkeys(names, "１２")
 
 
-@pytest.mark.parametrize("language", ["zh", "kk"])
+@pytest.mark.parametrize("language", ["zh", "ru", "kk"])
 def test_no_driver_string_shows_english(language: str) -> None:
     tr = Translator.load("zh")
     leaks = {
         msgid: found
         for msgid in DRIVER_MESSAGES
         if (found := english_words(tr.get(language, msgid, **_sample_values(msgid))))
+    }
+    assert not leaks, f"{language}: English words in {len(leaks)} strings: {leaks}"
+
+
+# The manifest's one-word column names (date, vin, pickup, …) are what the file's header must
+# say, so staff screens quote them as they are (the snake_case ones are skipped like commands).
+COLUMN_WORDS = {column for column in COLUMNS if "_" not in column}
+
+
+@pytest.mark.parametrize("language", ["zh", "ru", "kk"])
+def test_no_staff_string_shows_english(language: str) -> None:
+    """Admins and checkpoint staff read the same languages as drivers: the board, imports,
+    alerts, /verify and the help read without English beyond column names and codes."""
+    tr = Translator.load("zh")
+    leaks = {
+        msgid: found
+        for msgid in SOURCE - DRIVER_MESSAGES
+        if (
+            found := [
+                word
+                for word in english_words(tr.get(language, msgid, **_sample_values(msgid)))
+                if word.lower() not in COLUMN_WORDS
+            ]
+        )
     }
     assert not leaks, f"{language}: English words in {len(leaks)} strings: {leaks}"
 
@@ -159,7 +188,7 @@ def test_every_state_of_the_assignment_reads_in_the_driver_language(
         screens += [button.text for row in rows for button in row]
     caption = screens[0]
     assert "UTC+8" in caption and "UTC+5" in caption  # the yard's zone, then the lot's
-    if language in ("zh", "kk"):
+    if language != "en":
         for screen in screens:
             assert not english_words(screen), f"{language}/{status}: {screen!r}"
     if language != "en":
@@ -178,3 +207,28 @@ def test_chinese_uses_full_width_punctuation() -> None:
         if ascii_next_to_han.search(re.sub(r"https?://\S+|\{[a-z_]+\}", "X", text))
     }
     assert not wrong, wrong
+
+
+@pytest.mark.parametrize("language", ["zh", "ru", "kk"])
+@pytest.mark.parametrize("refusal", [None, Refusal.EXPIRED, Refusal.CANCELLED])
+def test_verify_answers_in_the_checkpoint_language(language: str, refusal: Refusal | None) -> None:
+    """What checkpoint staff read at the gate: places, dates and times in their language."""
+    trip = _trip(Status.PICKED_UP)
+    claims = Claims("k1", 7, trip.vehicle.vin, NOW.date(), NOW.replace(hour=16))
+    verification = Verification(
+        "FM1.x",
+        refusal,
+        claims=claims,
+        assignment=trip.assignment,
+        vehicle=trip.vehicle,
+        driver=trip.driver,
+        pickup=YARD,
+        destination=LOT,
+    )
+    text = verification_text(
+        Translator.load("zh"), language, verification, ZoneInfo("Asia/Shanghai")
+    )
+    assert not english_words(text), text
+    assert YARD.names[language] in text and LOT.names[language] in text
+    assert "2025-03" not in text  # dates as the reader writes them
+    assert refusal is Refusal.CANCELLED or "UTC+8" in text  # an expiry shown carries its zone
