@@ -8,7 +8,7 @@ the point of use with :meth:`Translator.get`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,18 @@ def load_catalog(language: str, locales_dir: Path = LOCALES_DIR) -> dict[str, st
 
 
 @dataclass(frozen=True, slots=True)
+class PerReader:
+    """A value filled into a message that is itself worded for each reader: a place's name,
+    a proof item, a number, a reason. One alert built for several admins then reads whole in
+    each one's language, not with the company language's words inside.
+
+    ``render(language)`` gives the value for that reader; :meth:`Translator.get` calls it.
+    """
+
+    render: Callable[[str], object]
+
+
+@dataclass(frozen=True, slots=True)
 class Translator:
     """All catalogs loaded once at start-up; lookups are plain dict reads."""
 
@@ -59,7 +71,15 @@ class Translator:
         text = self.catalogs.get(language, {}).get(message, message)
         if not values:
             return text
+        values = {
+            name: value.render(language) if isinstance(value, PerReader) else value
+            for name, value in values.items()
+        }
         return _chinese_format(text, values) if language == "zh" else text.format(**values)
+
+    def per_reader(self, message: str, **values: Any) -> PerReader:
+        """A catalog message as a value for another message, in each reader's language."""
+        return PerReader(lambda language: self.get(language, message, **values))
 
 
 # A value filled into Chinese text may itself be Chinese (潘广德, 霍尔果斯堆场) or Latin and

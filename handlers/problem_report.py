@@ -3,13 +3,14 @@ row until "✅ Send"; the staff get them as sent. "📞 Call the dispatcher" sen
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.ext import CallbackQueryHandler
 
 from bot.domain.pending import InputKind
-from bot.i18n import N_
+from bot.i18n import N_, PerReader, Translator
 from bot.notify import admin_alert, group_notice
 from bot.outbox import Method, Outgoing, Priority
 from bot.roles import admin_languages
@@ -109,20 +110,26 @@ async def on_problem_input(update: Update, context: FerrymanContext) -> bool:
     return True
 
 
+def _with_attached(tr: Translator, text: str, count: int, language: str) -> str:
+    return text + "\n" + tr.get(language, STAFF_ATTACHED, count=count)
+
+
 async def _staff_messages(state: AppState, report: ProblemReport, key: str) -> list[Outgoing]:
     """A summary for every admin and the group, then each photo, voice note and location to
     the admins as the driver sent it."""
-    language = state.settings.company.default_language
     tr = state.translator
-    trip = ""
+    trip: str | PerReader = ""
     if report.trip is not None:
-        trip = tr.get(
-            language, TRIP_SUFFIX, number=report.trip.assignment.id, vin=report.trip.vehicle.vin
+        trip = tr.per_reader(
+            TRIP_SUFFIX, number=report.trip.assignment.id, vin=report.trip.vehicle.vin
         )
     pieces = [item for item in report.items if item.kind is not ItemKind.TEXT]
-    text = report.text or "—"
+    text: str | PerReader = report.text or "—"
     if pieces:
-        text += "\n" + tr.get(language, STAFF_ATTACHED, count=len(pieces))
+        # The driver's words as written; "n attached" in each reader's language.
+        text = PerReader(
+            partial(_with_attached, tr, report.text or "—", len(pieces)),
+        )
     values: dict[str, Any] = {
         "driver": report.driver.name,
         "phone": report.driver.phone,

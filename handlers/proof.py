@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from telegram import Location, Message, ReplyKeyboardRemove, Update, User
 from telegram.ext import MessageHandler, filters
 
 from bot.domain.pending import InputKind
-from bot.i18n import N_
+from bot.i18n import N_, PerReader
 from bot.notify import admin_alert, refresh_trip_messages
 from bot.outbox import Priority
 from bot.services import proof
@@ -126,13 +127,13 @@ async def _photo(
 async def alert_flagged_photo(context: FerrymanContext, added: proof.PhotoAdded) -> None:
     """Told like a delivery outside the geofence: accepted, for a person to look at."""
     state, similar, trip = context.state, added.near_copy, added.step.trip
-    staff_language = state.settings.company.default_language
     tr = state.translator
     values: dict[str, Any] = {
         "number": trip.assignment.id,
         "vin": trip.vehicle.vin,
         "driver": trip.driver.name if trip.driver else "?",
-        "item": item_name(added.item, tr, staff_language),
+        # Item names in each admin's language, not the company's.
+        "item": PerReader(partial(item_name, added.item, tr)),
     }
     alerts = []
     if similar is not None:
@@ -143,7 +144,7 @@ async def alert_flagged_photo(context: FerrymanContext, added: proof.PhotoAdded)
             priority=Priority.URGENT,
             purpose="alert.near_copy",
             assignment_id=trip.assignment.id,
-            earlier_item=item_name(similar.item, tr, staff_language),
+            earlier_item=PerReader(partial(item_name, similar.item, tr)),
             earlier=similar.assignment_id,
             **values,
         )
@@ -188,7 +189,7 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
         )
         trip = delivery.trip
         if delivery.verdict.flagged:
-            staff_language = state.settings.company.default_language
+            verdict = delivery.verdict
             await state.repos.outbox.add(
                 *await admin_alert(
                     state,
@@ -200,9 +201,10 @@ async def on_location(update: Update, context: FerrymanContext) -> None:
                     number=trip.assignment.id,
                     vin=trip.vehicle.vin,
                     driver=trip.driver.name if trip.driver else "?",
-                    distance=format_number(delivery.verdict.distance_m, staff_language),
-                    place=trip.destination.name_in(staff_language),
-                    radius=format_number(delivery.verdict.radius_m, staff_language),
+                    # The lot's name and the numbers as each admin reads them.
+                    distance=PerReader(partial(format_number, verdict.distance_m)),
+                    place=PerReader(trip.destination.name_in),
+                    radius=PerReader(partial(format_number, verdict.radius_m)),
                 ),
                 # Then what to look at: the proof photos as one album, and the pin.
                 *await flagged_evidence(

@@ -10,12 +10,14 @@ from telegram import ChatMember, Update
 from telegram.ext import ChatMemberHandler
 
 from bot.domain.events import EventKind
+from bot.i18n import N_
 from bot.notify import admin_alert
 from bot.outbox.sender import ALERT_UNREACHABLE
 from bot.state import FerrymanApp, FerrymanContext
 from handlers.registry import Group
 
-BLOCKED = "bot was blocked by the user"
+BLOCKED = "bot was blocked by the user"  # Telegram's words, as the event records them
+BLOCKED_REASON = N_("they blocked the bot")  # the same, in the admin's language
 
 
 async def on_my_chat_member(update: Update, context: FerrymanContext) -> None:
@@ -43,7 +45,7 @@ async def on_my_chat_member(update: Update, context: FerrymanContext) -> None:
                     key=f"alert.unreachable:{driver.id}:{change.date.isoformat()}",
                     driver=driver.name,
                     phone=driver.phone or "—",
-                    error=BLOCKED,
+                    error=state.translator.per_reader(BLOCKED_REASON),
                 )
             )
         state.outbox.wake()

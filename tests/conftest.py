@@ -58,6 +58,28 @@ DEFAULT_PLACES: list[dict[str, Any]] = [
 ]
 
 
+# The same places as the other tests, with names in the readers' languages.
+NAMED_PLACES: list[dict[str, Any]] = [
+    {
+        **DEFAULT_PLACES[0],
+        "names": {
+            "zh": "霍尔果斯出口车辆堆场",
+            "ru": "Хоргосская экспортная площадка",
+            "kk": "Қорғас экспорттық көлік алаңы",
+        },
+    },
+    DEFAULT_PLACES[1],
+    {
+        **DEFAULT_PLACES[2],
+        "names": {
+            "zh": "扎尔肯特交车场",
+            "ru": "Площадка выдачи в Жаркенте",
+            "kk": "Жаркент жеткізу алаңы",
+        },
+    },
+]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # PTB 22 warns from inside RetryAfter.__init__ whenever Telegram (or the emulator) answers
     # 429, so with filterwarnings=error no flood-control test could run. Only that warning

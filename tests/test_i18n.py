@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 
-from bot.i18n import LANGUAGES, Translator, load_catalog
+from bot.i18n import LANGUAGES, PerReader, Translator, load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYWORDS = {"N_": None, "_": None}
@@ -70,3 +70,17 @@ def test_chinese_text_spaces_latin_values_but_not_chinese_ones() -> None:
     assert tr.get("zh", declined, driver="Pan", number=1, vin="X").startswith("司机 Pan 拒绝")
     assert tr.get("zh", "No trips on {day}.", day="2025-03-30").startswith("2025-03-30 没有")
     assert "\x02" not in tr.get("zh", "No trips on {day}.", day="2025年3月30日")
+
+
+def test_a_value_worded_per_reader_is_filled_in_each_readers_language() -> None:
+    tr = Translator.load("en")
+    message = "⚠️ Driver {driver} ({phone}) cannot be reached in Telegram ({error}). "
+    message += "Nothing more is sent to them until they write to the bot again."
+    reason = tr.per_reader("they blocked the bot")
+    names = PerReader({"ru": "Жаркент", "zh": "扎尔肯特"}.get)
+    ru = tr.get("ru", message, driver="Pan", phone="+86", error=reason)
+    zh = tr.get("zh", message, driver="Pan", phone="+86", error=reason)
+    assert tr.get("ru", "they blocked the bot") in ru and "blocked" not in ru
+    assert tr.get("zh", "they blocked the bot") in zh and "blocked" not in zh
+    assert tr.get("ru", "{place}", place=names) == "Жаркент"
+    assert tr.get("zh", "{place}", place=names) == "扎尔肯特"

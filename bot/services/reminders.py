@@ -19,13 +19,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from bot.config import ScheduleSettings
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import Assignment, Driver
-from bot.i18n import N_
+from bot.i18n import N_, PerReader
 from bot.notify import admin_alert
 from bot.outbox import Method, Outgoing, Priority
 from bot.services.trips import load_trip
@@ -251,7 +252,6 @@ async def _send_step(
                 )
             )
         else:
-            language = state.settings.company.default_language
             await repos.outbox.add(
                 *await admin_alert(
                     state,
@@ -262,8 +262,9 @@ async def _send_step(
                     assignment_id=assignment.id,
                     driver_id=driver.id,
                     **values,
-                    place=trip.destination.name_in(language),
-                    time=format_time(shown_at, company_zone, language),
+                    # The lot and the time as each admin reads them.
+                    place=PerReader(trip.destination.name_in),
+                    time=PerReader(partial(format_time, shown_at, company_zone)),
                 )
             )
     log.info("reminder %s for assignment %s", step, assignment.id)
@@ -419,17 +420,13 @@ async def _warn(
     now = state.clock.now()
     key = f"limit:{driver.id}:{steps[-1]}"
     assert driver.telegram_id is not None
-    # A date reads in the driver's language (2025年3月30日, 30 мар. 2025 г.); the admins'
-    # copies, one text for every language, keep the ISO form.
-    text = state.translator.get(
-        driver.language,
-        to_driver,
-        **{
-            k: format_day(v, driver.language) if isinstance(v, date) else v
-            for k, v in values.items()
-        },
-    )
-    values = {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+    # A date reads in each reader's language (2025年3月30日, 30 мар. 2025 г.): the driver's
+    # and every admin's copy alike.
+    values = {
+        k: PerReader(partial(format_day, v)) if isinstance(v, date) else v
+        for k, v in values.items()
+    }
+    text = state.translator.get(driver.language, to_driver, **values)
     async with repos.db.transaction():
         for step in steps:
             await repos.events.append(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from botapi_emulator import ChatMessage, EmulatedUser, Emulator
-from tests.conftest import DEFAULT_PLACES, FIXED_NOW, StartFerryman
+from tests.conftest import FIXED_NOW, NAMED_PLACES, StartFerryman
 from tests.e2e.helpers import (
     assign,
     camera_photo,
@@ -26,27 +25,6 @@ def plain(text: str | None) -> str:
 
 
 NEAR_THE_LOT = (44.1650, 80.0030)  # ~240 m from the Zharkent lot
-
-# The same places as the other tests, with names in the readers' languages.
-NAMED_PLACES: list[dict[str, Any]] = [
-    {
-        **DEFAULT_PLACES[0],
-        "names": {
-            "zh": "霍尔果斯出口车辆堆场",
-            "ru": "Хоргосская экспортная площадка",
-            "kk": "Қорғас экспорттық көлік алаңы",
-        },
-    },
-    DEFAULT_PLACES[1],
-    {
-        **DEFAULT_PLACES[2],
-        "names": {
-            "zh": "扎尔肯特交车场",
-            "ru": "Площадка выдачи в Жаркенте",
-            "kk": "Жаркент жеткізу алаңы",
-        },
-    },
-]
 
 
 async def _deliver(driver: EmulatedUser, photo: ChatMessage, photos: int) -> ChatMessage:

@@ -238,6 +238,7 @@ async def test_passport_and_visa_warnings_come_once_each(
     assert left in ((await ivan.next_message()).text or "")
     alerts = sorted((m.text or "") for m in await owner.next_messages(2))
     assert alerts[0].startswith("🛂 The passport of 潘广德") and "Иван" in alerts[1]
+    assert "expires on Mar 30, 2025." in alerts[0]  # the admin's own way of writing dates
     assert await reminders.warn_limits(state) == 0  # once each
 
     clock.set(local(6) + timedelta(days=1))  # 3 left in the stay: the tighter warning
