@@ -82,14 +82,15 @@ class Translator:
         return PerReader(lambda language: self.get(language, message, **values))
 
 
-# A value filled into Chinese text may itself be Chinese (潘广德, 霍尔果斯堆场) or Latin and
-# digits (Pan, a VIN, 2025-03-30). Chinese templates leave no space around such placeholders,
-# and a Latin value gets the customary space from the Chinese beside it: 司机潘广德拒绝,
-# 司机 Pan 拒绝. The marks fence each value so only its own edges are looked at.
+# A value filled into Chinese text may itself be Chinese (潘广德, 霍尔果斯堆场) or Latin,
+# Cyrillic and digits (Pan, Иван, a VIN, 2025-03-30). Chinese templates leave no space around
+# such placeholders, and an alphabetic value gets the customary space from the Chinese beside
+# it: 司机潘广德拒绝, 司机 Pan 拒绝. The marks fence each value so only its edges are looked at.
 _OPEN, _CLOSE = "\x02", "\x03"
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff"
-_LATIN_AFTER_HAN = re.compile(f"([{_HAN}]){_OPEN}(?=[A-Za-z0-9])")
-_HAN_AFTER_LATIN = re.compile(f"(?<=[A-Za-z0-9]){_CLOSE}([{_HAN}])")
+_ALPHABETIC = "0-9A-Za-z\u00c0-\u024f\u0400-\u04ff"
+_LATIN_AFTER_HAN = re.compile(f"([{_HAN}]){_OPEN}(?=[{_ALPHABETIC}])")
+_HAN_AFTER_LATIN = re.compile(f"(?<=[{_ALPHABETIC}]){_CLOSE}([{_HAN}])")
 
 
 def _chinese_format(text: str, values: Mapping[str, Any]) -> str:

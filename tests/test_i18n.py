@@ -69,6 +69,7 @@ def test_chinese_text_spaces_latin_values_but_not_chinese_ones() -> None:
     assert tr.get("zh", declined, driver="潘广德", number=1, vin="X").startswith("司机潘广德拒绝")
     assert tr.get("zh", declined, driver="Pan", number=1, vin="X").startswith("司机 Pan 拒绝")
     assert tr.get("zh", "No trips on {day}.", day="2025-03-30").startswith("2025-03-30 没有")
+    assert tr.get("zh", declined, driver="Иван", number=1, vin="X").startswith("司机 Иван 拒绝")
     assert "\x02" not in tr.get("zh", "No trips on {day}.", day="2025年3月30日")
 
 
