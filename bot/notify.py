@@ -120,7 +120,8 @@ async def send_map_pins(
             latitude=place.latitude,
             longitude=place.longitude,
             title=state.translator.get(language, label, place=place.name_in(language)),
-            address=place.address or place.name,
+            # Without an address in the settings, the name in the reader's language.
+            address=place.address or place.name_in(language),
         )
         await state.repos.assignments.record_message(
             trip.assignment.id, chat_id, pin.message_id, MAP_MESSAGE, state.clock.now()

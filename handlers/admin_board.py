@@ -83,7 +83,9 @@ async def on_board(update: Update, context: FerrymanContext) -> None:
     if day is None:
         return
     zone = state.settings.company.timezone
-    board = await load_board(state.repos, day, state.clock.now(), _confirm_after(state))
+    board = await load_board(
+        state.repos, day, state.clock.now(), _confirm_after(state), context.caller.language
+    )
     await message.reply_text(
         fit(board_text(board, zone, t), MESSAGE_LIMIT), reply_markup=_refresh_markup(day, t)
     )
@@ -103,7 +105,9 @@ async def on_refresh(update: Update, context: FerrymanContext) -> None:
     except ValueError:
         await query.answer()
         return
-    board = await load_board(state.repos, day, state.clock.now(), _confirm_after(state))
+    board = await load_board(
+        state.repos, day, state.clock.now(), _confirm_after(state), context.caller.language
+    )
     await query.answer()
     try:
         await query.edit_message_text(
@@ -122,7 +126,13 @@ async def on_late(update: Update, context: FerrymanContext) -> None:
     assert message is not None
     state = context.state
     t = _t(state, context.caller.language)
-    board = await load_board(state.repos, _today(state), state.clock.now(), _confirm_after(state))
+    board = await load_board(
+        state.repos,
+        _today(state),
+        state.clock.now(),
+        _confirm_after(state),
+        context.caller.language,
+    )
     await message.reply_text(
         fit(late_text(board, state.settings.company.timezone, t), MESSAGE_LIMIT)
     )

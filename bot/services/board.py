@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -82,7 +83,7 @@ JOIN vehicles v ON v.id = a.vehicle_id
 LEFT JOIN drivers d ON d.id = a.driver_id
 WHERE a.service_date = ?
 """
-_PLACES = "SELECT id, code, name FROM places"
+_PLACES = "SELECT id, code, name, names FROM places"
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +147,14 @@ class DayRows:
     awaiting_receiver: dict[int, datetime] = field(default_factory=dict)
 
 
-async def fetch_day(repos: Repositories, day: date) -> DayRows:
-    """The reads of a board (what the benchmark holds to 20 ms)."""
+async def fetch_day(repos: Repositories, day: date, language: str | None = None) -> DayRows:
+    """The reads of a board (what the benchmark holds to 20 ms); places are named in
+    ``language`` where the settings give the name in it."""
     trips = await repos.db.fetch_tuples(_DAY, (date_to_db(day),))
-    places = {row[0]: (row[1], row[2]) for row in await repos.db.fetch_all(_PLACES)}
+    places = {
+        row[0]: (row[1], json.loads(row[3] or "{}").get(language) or row[2])
+        for row in await repos.db.fetch_all(_PLACES)
+    }
     return DayRows(trips, places, await repos.handovers.unconfirmed_on(day))
 
 
@@ -186,9 +191,13 @@ def build_board(
 
 
 async def load_board(
-    repos: Repositories, day: date, now: datetime, confirm_after: timedelta = timedelta(hours=2)
+    repos: Repositories,
+    day: date,
+    now: datetime,
+    confirm_after: timedelta = timedelta(hours=2),
+    language: str | None = None,
 ) -> Board:
-    return build_board(await fetch_day(repos, day), day, now, confirm_after)
+    return build_board(await fetch_day(repos, day, language), day, now, confirm_after)
 
 
 # --- Text -------------------------------------------------------------------------------------
@@ -347,6 +356,12 @@ def _font(name: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
+def _without_pictographs(text: str) -> str:
+    """The text without emoji pictographs (📋): no font a server has (DejaVu, WenQuanYi)
+    draws them, and Pillow would put an empty box in their place."""
+    return "".join(char for char in text if ord(char) < 0x1F000).strip()
+
+
 def draw_board(picture: BoardPicture) -> bytes:
     """A PNG table, 1,080 px wide (a phone shows it full width), rows coloured by status."""
     from PIL import Image, ImageDraw, ImageFont
@@ -357,7 +372,7 @@ def draw_board(picture: BoardPicture) -> bytes:
     height = margin * 2 + 56 + 40 + row_height * (len(picture.rows) + 1) + 50
     image = Image.new("RGB", (IMAGE_WIDTH, height), "white")
     draw = ImageDraw.Draw(image)
-    draw.text((margin, margin), picture.title, fill="black", font=big)
+    draw.text((margin, margin), _without_pictographs(picture.title), fill="black", font=big)
     draw.text((margin, margin + 52), picture.summary, fill=(60, 60, 60), font=body)
     top = margin + 100
 

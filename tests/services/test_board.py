@@ -76,3 +76,22 @@ async def test_the_picture_is_a_png_a_phone_shows_full_width(
 async def test_an_empty_day_says_so(repos: Repositories) -> None:
     board = await load_board(repos, SERVICE_DATE, NOW)
     assert board_text(board, TZ, english) == f"No trips on {SERVICE_DATE}."
+
+
+async def test_the_board_names_the_lot_in_the_readers_language(
+    repos: Repositories, clearance: ClearanceService
+) -> None:
+    pan = await add_driver(repos, 501)
+    await add_trip(repos, clearance, pan, vin=VIN)
+    names = {}
+    for language in ("ru", "zh", "kk", "en", None):
+        board = await load_board(repos, SERVICE_DATE, NOW, language=language)
+        names[language] = board.trips[0].destination
+    # config.example.toml names the lot in zh, ru and kk; English falls back to `name`.
+    assert names == {
+        "ru": "Площадка выдачи в Жаркенте",
+        "zh": "扎尔肯特交车场",
+        "kk": "Жаркент жеткізу алаңы",
+        "en": "Zharkent delivery lot",
+        None: "Zharkent delivery lot",
+    }
