@@ -24,6 +24,10 @@ COPY botapi_emulator ./botapi_emulator
 RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
+# Chinese driver names on the board image and the QR sheet need a CJK font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 # A fixed uid, so a host folder mounted instead of the named volume can be chown'ed to it.
 RUN groupadd --system --gid 10001 ferryman \
     && useradd --system --uid 10001 --gid ferryman --home-dir /var/lib/ferryman \
