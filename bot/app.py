@@ -47,8 +47,13 @@ class MissingToken(Exception):
     """No bot token in the settings or the environment."""
 
 
-def build_application(settings: Settings, clock: Clock | None = None) -> FerrymanApp:
+def build_application(
+    settings: Settings, clock: Clock | None = None, budget: Budget | None = None
+) -> FerrymanApp:
     """The Application, not started: ``running()`` (or ``serve()``) starts and stops it.
+
+    ``budget`` paces every call (Telegram's limits by default); the demo's test, run with the
+    emulator's flood control off, passes a wider one.
 
     ``clock`` is accepted for symmetry with ``running()``; the state gets it there.
     """
@@ -71,7 +76,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> Ferryma
         .context_types(context_types)
         # One budget for direct replies and the outbox (see README, "Sending"): PTB's
         # AIORateLimiter would let bursts through and pause everything after a 429.
-        .rate_limiter(BudgetRateLimiter(Budget()))
+        .rate_limiter(BudgetRateLimiter(budget or Budget()))
         .concurrent_updates(True)
         # The pool sizes python-telegram-bot's builder uses by default.
         .request(TrackedRequest(contact, connection_pool_size=256, proxy=proxy))
