@@ -157,6 +157,41 @@ DRIVERS = tuple(
 )
 
 
+ROLES = {
+    GATE: "the gate officer checks his QR",
+    FLAGGED: "delivers 12 km from the lot (flagged)",
+    REUSED: "sends the same photo twice",
+    DECLINES: "declines his trip",
+    SPARE: "no trip in the manifest; takes the declined one",
+    OVER_VISA: "90 visa-free days used in 180: held back",
+    SLEEPS: "does not answer in the evening",
+    LATE: "late for the pick-up",
+    PROBLEM: "reports a flat tyre",
+    BACK: "back in China the same day",
+}
+LANGUAGES = {"zh": "Chinese", "ru": "Russian", "kk": "Kazakh", "en": "English"}
+
+
+def cast_list() -> str:
+    """Who is who, for the top of the transcript."""
+    lines = [
+        "| who | reads | in the day |",
+        "|---|---|---|",
+        f"| {OWNER_NAME} | Chinese | the company's owner |",
+        f"| {ADMIN_NAME} | Russian | the dispatcher (admin) |",
+        f"| {GUARD_NAME} | Russian | checkpoint officer at Nur Zholy |",
+    ]
+    for driver in DRIVERS:
+        role = ROLES.get(driver.part or "", "driver")
+        role = role if driver.part is None else f"driver: {role}"
+        lines.append(f"| {driver.name} | {LANGUAGES[driver.language]} | {role} |")
+    lots = {place["code"]: place["name"] for place in PLACES}
+    for lot, people in RECEIVERS.items():
+        for name, _ in people:
+            lines.append(f"| {name} | Russian | receiver at the {lots[lot]} (not registered) |")
+    return "\n".join(lines)
+
+
 def playing(part: str) -> tuple[DemoDriver, ...]:
     return tuple(d for d in DRIVERS if d.part == part)
 

@@ -21,7 +21,7 @@ from bot.app import build_application, running
 from bot.clock import FixedClock
 from bot.config import Settings, parse_settings
 from bot.demo import close, evening, office, road
-from bot.demo.cast import DRIVERS, OWNER_NAME, PLACES
+from bot.demo.cast import DRIVERS, OWNER_NAME, PLACES, cast_list
 from bot.demo.clockwork import DemoScheduler
 from bot.demo.day import ZONE, Day
 from bot.demo.steps import state_of
@@ -122,7 +122,8 @@ async def play_day(out: Path, *, telegram_limits: bool = True) -> Path:
                 await transcript.stop()
             await close.write_audit(day, _names(day))
         title = f"Ferryman demo: a day at Horgos, {service_day.date().isoformat()}"
-        await asyncio.to_thread(transcript.write, out / "transcript.md", title, INTRO)
+        intro = f"{INTRO}\n\n{cast_list()}"
+        await asyncio.to_thread(transcript.write, out / "transcript.md", title, intro)
     finally:
         await emulator.stop()
     return out / "transcript.md"
