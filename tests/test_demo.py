@@ -111,8 +111,10 @@ async def test_demo_day_plays_every_part_and_writes_its_files(tmp_path: Path) ->
     assert any(m.startswith(pickup) for m in chats[late.name])
     assert _before(ADMIN_TEXT[Step.PICKUP_ADMINS], "ru") in admin
 
-    # At the gate: the photographed QR passes, the forged code does not.
+    # At the gate: the photographed QR passes, the forged copy (another car's VIN) does not.
     assert chats[GUARD_NAME][0].startswith("✅") and chats[GUARD_NAME][1].startswith("❌")
+    (forged,) = decode((tmp_path / "forged-qr.png").read_bytes())
+    assert forged not in codes.values()
 
     # The same photo twice is refused; the flagged delivery reaches the admins with its album.
     reused = one(REUSED)

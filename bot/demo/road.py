@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from bot.clearance.decode import decode_qr
+from bot.clearance.render import render_png
 from bot.demo.cast import (
     BACK,
     FLAGGED,
@@ -20,11 +22,10 @@ from bot.demo.cast import (
     near,
     one,
     playing,
+    vin,
 )
 from bot.demo.day import Car, Day
 from bot.demo.steps import camera_photo
-
-FORGED = "FM1.demo.1.{vin}.20260101.202601011800.FORGEDSIGNATUREAAAAAAAAAAAA"
 
 
 async def pick_up(day: Day) -> None:
@@ -52,8 +53,17 @@ async def at_the_gate(day: Day) -> None:
         caption="/verify",
     )
     await day.reply(guard, since)
+    # A forger's copy: the same code with another car's VIN, printed like the real one.
+    real = car.message.file_bytes()
+    forged_vin = vin(999)
+    code = (await asyncio.to_thread(decode_qr, real))[0].replace(car.vin, forged_vin)
+    image = await asyncio.to_thread(render_png, code, forged_vin, day.service_day.date())
+    await asyncio.to_thread((day.out / "forged-qr.png").write_bytes, image)
     since = day.mark(guard)
-    await day.say(guard, f"/verify {FORGED.format(vin=car.vin)}")
+    what = (
+        f"photographs a QR printed for another car ({forged_vin}) and sends it captioned /verify"
+    )
+    await day.photo(guard, image, what, caption="/verify")
     await day.reply(guard, since)
 
 
