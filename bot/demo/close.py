@@ -18,7 +18,9 @@ async def end_of_day(day: Day) -> None:
     since = day.mark(day.group)
     await day.until(day.at(21, 0), "The day in one message (the scheduler, 21:00)")
     await day.reply(day.group, since, "📊")
-    await day.until(day.at(21, 10), "The dispatcher's board, export and tomorrow's QR sheet")
+    await day.until(
+        day.at(21, 10), "The dispatcher's board and export; the owner prints the day's QR sheet"
+    )
 
     # The dispatcher looks at the board and exports the day; the owner prints the QR sheet.
     async def dispatcher() -> None:

@@ -160,7 +160,10 @@ class Transcript:
         return format_clock(self.clock.now(), self.zone)
 
     def write(self, path: Path, title: str, intro: str = "") -> None:
-        head = f"# {title}\n\n{intro}\n" if intro else f"# {title}\n"
+        """The transcript under ``title``, after ``intro`` and a list of the day's parts."""
+        parts = [line.removeprefix("## ") for line in self.lines if line.startswith("## ")]
+        contents = "\n".join(f"{n}. {part}" for n, part in enumerate(parts, start=1))
+        head = f"# {title}\n\n{intro}\n\n**The day**\n\n{contents}\n"
         path.write_text(head + "\n".join(self.lines) + "\n", encoding="utf-8")
 
     def stamp(self) -> str:
