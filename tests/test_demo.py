@@ -142,8 +142,8 @@ async def test_demo_day_plays_every_part_and_writes_its_files(tmp_path: Path) ->
 
 def _office_files(tmp_path: Path) -> None:
     assert (tmp_path / "board.png").read_bytes().startswith(b"\x89PNG")
-    # The board image names Chinese drivers: it is drawn with a CJK font (fonts-wqy-microhei).
-    assert find_cjk_font() is not None
+    # The board image names Chinese drivers: it is drawn with a CJK font.
+    assert find_cjk_font() is not None, "no CJK font: apt-get install fonts-wqy-microhei"
     assert one(OVER_VISA).name in (tmp_path / "board.txt").read_text(encoding="utf-8")
     (export_csv,) = tmp_path.glob("ferryman-*.csv")
     (export_xlsx,) = tmp_path.glob("ferryman-*.xlsx")
