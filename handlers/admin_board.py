@@ -87,10 +87,11 @@ async def on_board(update: Update, context: FerrymanContext) -> None:
         state.repos, day, state.clock.now(), _confirm_after(state), context.caller.language
     )
     await message.reply_text(
-        fit(board_text(board, zone, t), MESSAGE_LIMIT), reply_markup=_refresh_markup(day, t)
+        fit(board_text(board, zone, t, context.caller.language), MESSAGE_LIMIT),
+        reply_markup=_refresh_markup(day, t),
     )
     if board.trips:
-        png = await board_png(board_picture(board, zone, t))
+        png = await board_png(board_picture(board, zone, t, context.caller.language))
         await message.reply_photo(InputFile(png, filename=f"board-{day.isoformat()}.png"))
 
 
@@ -111,7 +112,10 @@ async def on_refresh(update: Update, context: FerrymanContext) -> None:
     await query.answer()
     try:
         await query.edit_message_text(
-            fit(board_text(board, state.settings.company.timezone, t), MESSAGE_LIMIT),
+            fit(
+                board_text(board, state.settings.company.timezone, t, context.caller.language),
+                MESSAGE_LIMIT,
+            ),
             reply_markup=_refresh_markup(day, t),
         )
     except BadRequest as exc:
@@ -134,7 +138,10 @@ async def on_late(update: Update, context: FerrymanContext) -> None:
         context.caller.language,
     )
     await message.reply_text(
-        fit(late_text(board, state.settings.company.timezone, t), MESSAGE_LIMIT)
+        fit(
+            late_text(board, state.settings.company.timezone, t, context.caller.language),
+            MESSAGE_LIMIT,
+        )
     )
 
 

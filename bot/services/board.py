@@ -233,21 +233,25 @@ def _section(
     return lines
 
 
-def _late_detail(trip: BoardTrip, zone: ZoneInfo, t: Translate) -> str:
+def _late_detail(trip: BoardTrip, zone: ZoneInfo, t: Translate, language: str | None) -> str:
     if trip.late_pickup:
-        return t(LATE_PICKUP, time=format_clock(trip.pickup_at, zone))
-    return t(LATE_DELIVERY, time=format_clock(trip.deliver_by, zone))
+        return t(LATE_PICKUP, time=format_clock(trip.pickup_at, zone, language))
+    return t(LATE_DELIVERY, time=format_clock(trip.deliver_by, zone, language))
 
 
-def late_text(board: Board, zone: ZoneInfo, t: Translate) -> str:
+# ``language`` is the reader's (``t`` is already bound to it): the zone label's brackets follow
+# it (（UTC+8） in Chinese). Without one (tests, benchmarks) the ASCII form.
+
+
+def late_text(board: Board, zone: ZoneInfo, t: Translate, language: str | None = None) -> str:
     late = board.late
     if not late:
         return t(LATE_ONLY_NONE, day=board.day.isoformat())
-    lines = _section(LATE_TITLE, late, lambda trip: _late_detail(trip, zone, t), t)
+    lines = _section(LATE_TITLE, late, lambda trip: _late_detail(trip, zone, t, language), t)
     return "\n".join(lines[1:])
 
 
-def board_text(board: Board, zone: ZoneInfo, t: Translate) -> str:
+def board_text(board: Board, zone: ZoneInfo, t: Translate, language: str | None = None) -> str:
     if not board.trips:
         return t(NOTHING, day=board.day.isoformat())
     counts = board.counts
@@ -259,7 +263,9 @@ def board_text(board: Board, zone: ZoneInfo, t: Translate) -> str:
             if count
         ),
     ]
-    lines += _section(LATE_TITLE, board.late, lambda trip: _late_detail(trip, zone, t), t)
+    lines += _section(
+        LATE_TITLE, board.late, lambda trip: _late_detail(trip, zone, t, language), t
+    )
     lines += _section(
         FLAGGED_TITLE, board.flagged, lambda trip: t(BOARD_STATUS_LABELS[trip.status]), t
     )
@@ -272,7 +278,7 @@ def board_text(board: Board, zone: ZoneInfo, t: Translate) -> str:
         lambda trip: t(UNDISPATCHED_LABELS[trip.undispatched or Undispatched.NOT_YET]),
         t,
     )
-    lines += ["", t(UPDATED, time=format_time(board.now, zone))]
+    lines += ["", t(UPDATED, time=format_time(board.now, zone, language))]
     return "\n".join(lines)
 
 
@@ -309,7 +315,9 @@ class BoardPicture:
     footer: str
 
 
-def board_picture(board: Board, zone: ZoneInfo, t: Translate) -> BoardPicture:
+def board_picture(
+    board: Board, zone: ZoneInfo, t: Translate, language: str | None = None
+) -> BoardPicture:
     """Trips needing someone first (late, flagged, undispatched), then by pickup time."""
 
     def urgency(trip: BoardTrip) -> tuple[int, datetime, int]:
@@ -343,7 +351,7 @@ def board_picture(board: Board, zone: ZoneInfo, t: Translate) -> BoardPicture:
         columns=tuple(t(c) for c in IMAGE_COLUMNS),
         rows=tuple(rows),
         footer=(t(IMAGE_MORE, count=hidden) + "  ·  " if hidden else "")
-        + t(UPDATED, time=format_time(board.now, zone)),
+        + t(UPDATED, time=format_time(board.now, zone, language)),
     )
 
 

@@ -11,6 +11,7 @@ from bot.clearance import ClearanceService
 from bot.domain.lifecycle import Status
 from bot.domain.models import DriverStatus
 from bot.domain.zones import zone
+from bot.i18n import Translator
 from bot.services.board import (
     Undispatched,
     board_picture,
@@ -24,6 +25,7 @@ from tests.services.helpers import NOW, SERVICE_DATE, VIN, VIN_2, add_driver, ad
 from tests.services.manifest_helpers import make_vin
 
 TZ = zone("Asia/Shanghai")
+ZH = Translator.load("zh")
 
 
 def english(msgid: str, **values: object) -> str:
@@ -55,6 +57,13 @@ async def test_the_board_says_what_needs_someone(
     assert "no driver" in text and "driver suspended" in text
     assert "Updated 2026-11-30 09:00 (UTC+8)" in text
     assert late_text(board, TZ, english).startswith("⏰ Late (3):")
+
+    # A Chinese admin reads the places by their Chinese names and the zone in full-width
+    # brackets, the Chinese punctuation around it.
+    zh_board = await load_board(repos, SERVICE_DATE, NOW + timedelta(minutes=30), language="zh")
+    chinese = board_text(zh_board, TZ, lambda msgid, **v: ZH.get("zh", msgid, **v), "zh")
+    assert "交车场 · " in chinese and "delivery lot" not in chinese
+    assert "（UTC+8）" in chinese and "(UTC" not in chinese
 
     early = await load_board(repos, SERVICE_DATE, NOW - timedelta(hours=1))
     assert not early.late and "Nobody is late" in late_text(early, TZ, english)
