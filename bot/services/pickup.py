@@ -10,9 +10,9 @@ from bot.config import PickupSettings
 from bot.domain.lifecycle import Action, Status
 from bot.domain.pending import InputKind
 from bot.services import proof
-from bot.services.errors import Refusal, ServiceRefused
+from bot.services.errors import Refusal
 from bot.services.proof import PICKUP, PhotoAdded, ProofStep
-from bot.services.trips import Trip, apply_driver_action, load_trip, owned_trip, registered_driver
+from bot.services.trips import Trip, apply_driver_action, owned_trip_at, pending_trip
 from storage.repositories import Repositories
 
 
@@ -24,9 +24,7 @@ async def start_pickup(
     now: datetime,
 ) -> ProofStep:
     """The next pickup photo to take; nothing pending when the checklist is complete."""
-    trip = await owned_trip(repos, telegram_id, assignment_id)
-    if trip.assignment.status is not Status.ACCEPTED:
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, trip.assignment.status.value)
+    trip = await owned_trip_at(repos, telegram_id, assignment_id, Status.ACCEPTED)
     step = await proof._progress(repos, trip, settings.photo_checklist, PICKUP)
     if step.next_item is not None:
         await repos.pending.set(telegram_id, InputKind.PICKUP, assignment_id, now)
@@ -34,15 +32,14 @@ async def start_pickup(
 
 
 async def _pickup_trip(repos: Repositories, telegram_id: int) -> Trip:
-    await registered_driver(repos, telegram_id)
-    pending = await repos.pending.get(telegram_id)
-    if pending is None or pending.kind != InputKind.PICKUP or pending.assignment_id is None:
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, "no pickup in progress")
-    trip = await load_trip(repos, pending.assignment_id)
-    if trip is None or trip.assignment.status is not Status.ACCEPTED:
-        await repos.pending.clear(telegram_id, InputKind.PICKUP)
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, "no pickup in progress")
-    return trip
+    return await pending_trip(
+        repos,
+        telegram_id,
+        InputKind.PICKUP,
+        Status.ACCEPTED,
+        Refusal.ILLEGAL_STEP,
+        "no pickup in progress",
+    )
 
 
 async def expected_pickup_photo(

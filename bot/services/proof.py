@@ -32,7 +32,7 @@ from bot.services.photo_checks import (
     refuse_reuse,
     vin_in_photo,
 )
-from bot.services.trips import Trip, load_trip, owned_trip, registered_driver
+from bot.services.trips import Trip, load_trip, owned_trip_at, pending_trip
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
 from storage.repositories import ConcurrentUpdate, Repositories
 
@@ -99,10 +99,8 @@ async def start_delivery(
     assignment_id: int,
     now: datetime,
 ) -> ProofStep:
-    trip = await owned_trip(repos, telegram_id, assignment_id)
     # Only a car across the border can be delivered; the lifecycle table says so.
-    if trip.assignment.status is not Status.CROSSED:
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, trip.assignment.status.value)
+    trip = await owned_trip_at(repos, telegram_id, assignment_id, Status.CROSSED)
     # Look and write under one write lock: presses handled concurrently would otherwise all
     # see "not started" and each record a start and send a prompt.
     async with repos.db.transaction():
@@ -124,15 +122,9 @@ async def start_delivery(
 
 
 async def _proof_trip(repos: Repositories, telegram_id: int) -> Trip:
-    await registered_driver(repos, telegram_id)
-    pending = await repos.pending.get(telegram_id)
-    if pending is None or pending.kind != PROOF or pending.assignment_id is None:
-        raise ServiceRefused(Refusal.NO_DELIVERY_IN_PROGRESS)
-    trip = await load_trip(repos, pending.assignment_id)
-    if trip is None or trip.assignment.status is not Status.CROSSED:
-        await repos.pending.clear(telegram_id, PROOF)
-        raise ServiceRefused(Refusal.NO_DELIVERY_IN_PROGRESS)
-    return trip
+    return await pending_trip(
+        repos, telegram_id, PROOF, Status.CROSSED, Refusal.NO_DELIVERY_IN_PROGRESS
+    )
 
 
 async def expected_proof(

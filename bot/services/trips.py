@@ -8,6 +8,7 @@ from datetime import datetime
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, IllegalTransition, Status, next_status
 from bot.domain.models import Driver, DriverStatus, Trip
+from bot.domain.pending import InputKind
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.visa import is_in_kazakhstan
 from storage.repositories import ConcurrentUpdate, Repositories
@@ -19,7 +20,15 @@ BORDER_CROSSED = EventKind.BORDER_CROSSED
 BORDER_RETURNED = EventKind.BORDER_RETURNED
 
 
-__all__ = ["Trip", "current_trip", "load_trip", "owned_trip", "registered_driver"]
+__all__ = [
+    "Trip",
+    "current_trip",
+    "load_trip",
+    "owned_trip",
+    "owned_trip_at",
+    "pending_trip",
+    "registered_driver",
+]
 
 
 async def load_trip(repos: Repositories, assignment_id: int) -> Trip | None:
@@ -65,6 +74,37 @@ async def owned_trip(repos: Repositories, telegram_id: int, assignment_id: int) 
             assignment_id,
         )
         raise ServiceRefused(Refusal.NOT_YOUR_ASSIGNMENT, str(assignment_id))
+    return trip
+
+
+async def owned_trip_at(
+    repos: Repositories, telegram_id: int, assignment_id: int, status: Status
+) -> Trip:
+    """The driver's own trip, if it is at ``status`` (where a checklist may start)."""
+    trip = await owned_trip(repos, telegram_id, assignment_id)
+    if trip.assignment.status is not status:
+        raise ServiceRefused(Refusal.ILLEGAL_STEP, trip.assignment.status.value)
+    return trip
+
+
+async def pending_trip(
+    repos: Repositories,
+    telegram_id: int,
+    kind: InputKind,
+    status: Status,
+    refused: Refusal,
+    detail: str = "",
+) -> Trip:
+    """The trip the driver's pending ``kind`` input (a checklist) is about, while the trip is
+    still at ``status``; a checklist left behind by a trip that moved on is dropped."""
+    await registered_driver(repos, telegram_id)
+    pending = await repos.pending.get(telegram_id)
+    if pending is None or pending.kind != kind or pending.assignment_id is None:
+        raise ServiceRefused(refused, detail)
+    trip = await load_trip(repos, pending.assignment_id)
+    if trip is None or trip.assignment.status is not status:
+        await repos.pending.clear(telegram_id, kind)
+        raise ServiceRefused(refused, detail)
     return trip
 
 
