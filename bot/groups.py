@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from bot.domain.events import EventKind
 from bot.i18n import N_
-from bot.outbox import Method, Outgoing, Priority
-from bot.roles import admin_languages
+from bot.notify import admin_alert
 from bot.state import AppState
-from bot.telegram_limits import MESSAGE_LIMIT, fit
 
 log = logging.getLogger(__name__)
 
@@ -50,28 +49,27 @@ def is_dispatch_group(state: AppState, chat_id: int) -> bool:
     return state.group_chat_id is not None and chat_id == state.group_chat_id
 
 
-async def owner_notices(
-    state: AppState, msgid: str, *, key: str, **values: object
-) -> list[Outgoing]:
-    """One message per owner, each in the owner's language (built, not sent)."""
-    languages = await admin_languages(state)
-    default = state.settings.company.default_language
-    return [
-        Outgoing(
-            chat_id=owner,
-            method=Method.SEND_MESSAGE,
-            payload={
-                "text": fit(
-                    state.translator.get(languages.get(owner, default), msgid, **values),
-                    MESSAGE_LIMIT,
-                )
-            },
-            key=f"{key}:{owner}",
-            priority=Priority.ALERT,
-            purpose="alert.group",
+async def _tell_owners(
+    state: AppState,
+    kind: EventKind,
+    msgid: str,
+    *,
+    key: str,
+    actor: int | None,
+    now: datetime,
+    payload: dict[str, object],
+    **values: Any,
+) -> None:
+    """The event, and every owner told in their language (in the caller's transaction): only
+    an owner can change the settings file these notices are about."""
+    await state.repos.events.append(
+        kind, recorded_at=now, actor_telegram_id=actor, payload=payload
+    )
+    await state.repos.outbox.add(
+        *await admin_alert(
+            state, msgid, key=key, purpose="alert.group", owners_only=True, **values
         )
-        for owner in state.settings.company.owners
-    ]
+    )
 
 
 async def record_left_group(
@@ -79,21 +77,17 @@ async def record_left_group(
 ) -> None:
     """The bot left a group that is not the dispatch group: an event, and the owners told."""
     async with state.repos.db.transaction():
-        await state.repos.events.append(
+        await _tell_owners(
+            state,
             EventKind.GROUP_LEFT,
-            recorded_at=now,
-            actor_telegram_id=actor,
+            GROUP_LEFT,
+            key=f"group.left:{chat_id}:{now.isoformat()}",
+            actor=actor,
+            now=now,
             payload={"chat_id": chat_id, "title": title},
-        )
-        await state.repos.outbox.add(
-            *await owner_notices(
-                state,
-                GROUP_LEFT,
-                key=f"group.left:{chat_id}:{now.isoformat()}",
-                who=who,
-                title=title,
-                chat_id=chat_id,
-            )
+            who=who,
+            title=title,
+            chat_id=chat_id,
         )
     state.outbox.wake()
 
@@ -113,21 +107,17 @@ async def follow_migration(
         if (int(followed) if followed is not None else configured) != old:
             return False
         await state.repos.overrides.set(key, str(new), now)
-        await state.repos.events.append(
+        await _tell_owners(
+            state,
             EventKind.GROUP_MIGRATED,
-            recorded_at=now,
-            actor_telegram_id=actor,
+            GROUP_MIGRATED,
+            key=f"group.migrated:{old}:{new}",
+            actor=actor,
+            now=now,
             payload={"from": old, "to": new},
-        )
-        await state.repos.outbox.add(
-            *await owner_notices(
-                state,
-                GROUP_MIGRATED,
-                key=f"group.migrated:{old}:{new}",
-                title=title,
-                old=old,
-                new=new,
-            )
+            title=title,
+            old=old,
+            new=new,
         )
         state.group_chat_id = new
     log.info("dispatch group %s became supergroup %s; following it", old, new)

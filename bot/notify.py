@@ -173,14 +173,18 @@ async def admin_alert(
     purpose: str = "alert",
     assignment_id: int | None = None,
     driver_id: int | None = None,
+    owners_only: bool = False,
     **values: Any,
 ) -> list[Outgoing]:
     """One message per admin and owner, each in that admin's language (built, not sent).
 
     ``key`` names the occasion; the admin's chat id is appended so each copy is idempotent.
+    ``owners_only``: for what only an owner can act on (the settings file).
     """
     messages: list[Outgoing] = []
     for admin_id, language in (await admin_languages(state)).items():
+        if owners_only and admin_id not in state.settings.company.owners:
+            continue
         text = state.translator.get(language, msgid, **values)
         messages.append(
             Outgoing(

@@ -214,7 +214,7 @@ async def _send_step(
         Step.ACCEPT_ADMINS: at - timedelta(minutes=state.settings.schedule.escalate_after_minutes),
         Step.BACK_DRIVER: at,
     }[step]
-    values = {
+    values: dict[str, Any] = {
         "number": assignment.id,
         "vin": trip.vehicle.vin,
         "driver": driver.name,
