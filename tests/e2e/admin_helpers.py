@@ -41,12 +41,17 @@ async def until(condition: Callable[[], bool], within: float = 10.0) -> None:
 async def add_driver(
     app: FerrymanApp,
     user: EmulatedUser | None,
-    name: str,
-    phone: str,
+    name: str | None = None,
+    phone: str = "+8613800000001",
     *,
     language: str = "zh",
     passport_expiry: date = date(2030, 1, 1),
 ) -> Driver:
+    """A driver as onboarding leaves one (passport E12345678); the name defaults to the
+    Telegram one."""
+    if name is None:
+        assert user is not None, "a driver without Telegram needs a name"
+        name = user.name
     return await state_of(app).repos.drivers.add(
         name=name,
         now=FIXED_NOW,

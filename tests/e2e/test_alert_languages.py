@@ -8,7 +8,8 @@ import re
 
 from PIL import Image
 
-from botapi_emulator import ChatMessage, Emulator
+from bot.state import FerrymanApp
+from botapi_emulator import ChatMessage, EmulatedUser, Emulator
 from handlers.proof_prompts import item_name
 from tests.conftest import FIXED_NOW, NAMED_PLACES, StartFerryman
 from tests.e2e.admin_helpers import add_driver
@@ -37,9 +38,9 @@ def shown(message: ChatMessage) -> str:
     return "\n".join(parts)
 
 
-async def test_a_russian_and_a_chinese_admin_each_read_the_same_alerts_in_their_language(
+async def _russian_and_chinese_admins(
     emulator: Emulator, start_ferryman: StartFerryman
-) -> None:
+) -> tuple[FerrymanApp, EmulatedUser, EmulatedUser]:
     olga = emulator.user("Olga", lang="ru", started=True)
     wang = emulator.user("Wang", lang="zh", started=True)
     # The company writes English: any word filled in from the company language would show.
@@ -51,8 +52,15 @@ async def test_a_russian_and_a_chinese_admin_each_read_the_same_alerts_in_their_
     for owner in (olga, wang):
         await owner.send("/start")  # from now on the bot knows each one's language
         await owner.next_message()
+    return app, olga, wang
+
+
+async def test_a_russian_and_a_chinese_admin_each_read_the_same_alerts_in_their_language(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> None:
+    app, olga, wang = await _russian_and_chinese_admins(emulator, start_ferryman)
     pan = emulator.user("Pan", lang="zh", started=True)
-    driver = await add_driver(app, pan, "Pan", "+8613800000001")
+    driver = await add_driver(app, pan)
     trip = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, trip)
     photo, _, _ = await receive_assignment(pan)
@@ -97,18 +105,9 @@ async def test_a_russian_and_a_chinese_admin_each_read_the_same_alerts_in_their_
 async def test_a_problem_report_reaches_each_admin_in_their_language(
     emulator: Emulator, start_ferryman: StartFerryman
 ) -> None:
-    olga = emulator.user("Olga", lang="ru", started=True)
-    wang = emulator.user("Wang", lang="zh", started=True)
-    app = await start_ferryman(
-        owners=(olga.id, wang.id),
-        group_chat_id=None,
-        extra={"company": {"default_language": "en"}},
-    )
-    for owner in (olga, wang):
-        await owner.send("/start")
-        await owner.next_message()
+    app, olga, wang = await _russian_and_chinese_admins(emulator, start_ferryman)
     pan = emulator.user("Pan", lang="zh", started=True)
-    driver = await add_driver(app, pan, "Pan", "+8613800000001")
+    driver = await add_driver(app, pan)
     trip = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, trip)
     await receive_assignment(pan)
@@ -142,7 +141,7 @@ async def test_a_driver_blocking_the_bot_is_told_with_the_reason_in_the_admins_l
     await olga.send("/start")
     await olga.next_message()
     pan = emulator.user("Pan", lang="zh", started=True)
-    await add_driver(app, pan, "Pan", "+8613800000001")
+    await add_driver(app, pan)
     await pan.block()
     alert = shown(await olga.next_message())
     assert "заблокировал бота" in alert

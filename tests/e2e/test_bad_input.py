@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from bot.domain.lifecycle import Status
 from bot.state import AppState, FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedUser, Emulator, Press, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
 
 PAN_VIN = "LGXCE4CB7R0000001"
@@ -42,15 +42,7 @@ async def day(emulator: Emulator, start_ferryman: StartFerryman) -> AsyncIterato
     stranger = emulator.user("Random Person", lang="en", started=True)
     assignments = []
     for user, vin, language in ((pan, PAN_VIN, "zh"), (ivan, IVAN_VIN, "ru")):
-        driver = await state.repos.drivers.add(
-            name=user.name,
-            now=FIXED_NOW,
-            telegram_id=user.id,
-            phone="+8613800000000",
-            passport_number="E12345678",
-            passport_expiry=date(2030, 1, 1),
-            language=language,
-        )
+        driver = await add_driver(app, user, phone="+8613800000000", language=language)
         assignment = await assign(
             app, driver, vin=vin, service_date=FIXED_NOW.date(), now=FIXED_NOW
         )

@@ -3,7 +3,6 @@ car cancelled after pickup brought back to the yard before the trip closes."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from bot.domain.lifecycle import Status
 from botapi_emulator import EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
 
 VIN = "LGXCE4CB7R0000001"
@@ -21,16 +21,7 @@ async def setup(emulator: Emulator, start_ferryman: StartFerryman) -> Any:
     owner = emulator.user("Li Wei", lang="en", started=True)
     app = await start_ferryman(owners=(owner.id,))
     pan = emulator.user("Pan Guangde", lang="en", started=True)
-    state = state_of(app)
-    driver = await state.repos.drivers.add(
-        name=pan.name,
-        now=FIXED_NOW,
-        telegram_id=pan.id,
-        phone="+8613800000001",
-        passport_number="E12345678",
-        passport_expiry=date(2030, 8, 1),
-        language="en",
-    )
+    driver = await add_driver(app, pan, language="en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)

@@ -10,9 +10,10 @@ import pytest
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
 from bot.domain.models import Driver, ProofKind
-from bot.state import AppState, FerrymanApp
+from bot.state import FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import (
     assign,
     camera_photo,
@@ -26,16 +27,9 @@ from tests.e2e.helpers import (
 VIN = "LGXCE4CB7R0000001"
 
 
-async def _driver(state: AppState, user: EmulatedUser, language: str) -> Driver:
-    return await state.repos.drivers.add(
-        name=user.name,
-        now=FIXED_NOW,
-        telegram_id=user.id,
-        phone="+8613800000001",
-        passport_number="E12345678",
-        passport_expiry=date(2025, 8, 1),
-        language=language,
-    )
+async def _driver(app: FerrymanApp, user: EmulatedUser, language: str) -> Driver:
+    # A passport valid for months after the day the tests run (FIXED_NOW, 2025-03-10).
+    return await add_driver(app, user, language=language, passport_expiry=date(2025, 8, 1))
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ async def _press(user: EmulatedUser, message: ChatMessage, index: int = 0) -> No
 async def test_today_resends_the_qr_by_file_id(setup: Any) -> None:
     app, _, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan, "en")
+    driver = await _driver(app, pan, "en")
     await pan.send("/today")
     assert "no assignment" in ((await pan.next_message()).text or "")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
@@ -73,7 +67,7 @@ async def test_today_resends_the_qr_by_file_id(setup: Any) -> None:
 
 async def test_qr_file_button_sends_a_lossless_png(setup: Any) -> None:
     app, _, pan, _ = setup
-    driver = await _driver(state_of(app), pan, "en")
+    driver = await _driver(app, pan, "en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)
@@ -88,7 +82,7 @@ async def test_qr_file_button_sends_a_lossless_png(setup: Any) -> None:
 
 async def test_me_shows_visa_days_and_passport_warning(setup: Any) -> None:
     app, _, pan, _ = setup
-    driver = await _driver(state_of(app), pan, "en")
+    driver = await _driver(app, pan, "en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)
@@ -106,7 +100,7 @@ async def test_me_shows_visa_days_and_passport_warning(setup: Any) -> None:
 async def test_me_over_the_limit_shows_the_real_last_day_and_the_days_over(setup: Any) -> None:
     app, _, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan, "en")
+    driver = await _driver(app, pan, "en")
     # 85 days in Kazakhstan this winter, then back in since 3 March; today is 10 March.
     history = [
         (EventKind.BORDER_CROSSED, datetime(2024, 11, 20, 4, tzinfo=UTC)),
@@ -124,7 +118,7 @@ async def test_me_over_the_limit_shows_the_real_last_day_and_the_days_over(setup
 
 async def test_language_change_switches_replies_and_menu(setup: Any) -> None:
     app, _, pan, _ = setup
-    await _driver(state_of(app), pan, "en")
+    await _driver(app, pan, "en")
     await pan.send("/language")
     choose = await pan.next_message()
     await tap(pan, choose, "Русский")
@@ -137,7 +131,7 @@ async def test_language_change_switches_replies_and_menu(setup: Any) -> None:
 async def test_problem_with_text_and_with_photo_reaches_admins_and_group(setup: Any) -> None:
     app, owner, pan, group = setup
     state = state_of(app)
-    driver = await _driver(state, pan, "en")
+    driver = await _driver(app, pan, "en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)
@@ -174,7 +168,7 @@ async def test_problem_with_text_and_with_photo_reaches_admins_and_group(setup: 
 async def test_live_location_is_accepted_and_its_moves_tracked(setup: Any) -> None:
     app, _, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan, "en")
+    driver = await _driver(app, pan, "en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)
@@ -202,7 +196,7 @@ async def test_live_location_is_accepted_and_its_moves_tracked(setup: Any) -> No
 async def test_a_stale_file_id_falls_back_to_uploading_the_qr(setup: Any) -> None:
     app, _, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan, "en")
+    driver = await _driver(app, pan, "en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await state.clearance.remember_file_id(assignment.clearance_code, "AgAC-no-such-file")
     await dispatch(app, assignment)

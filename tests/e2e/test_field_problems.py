@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from bot.domain.events import EventKind
 from botapi_emulator import Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import state_of, tap
 
 ON_THE_ROAD = (44.1900, 80.2100)
@@ -24,15 +23,7 @@ async def test_a_voice_note_and_a_location_reach_the_admins_through_problem(
     )
     pan = emulator.user("Pan Guangde", lang="en", started=True)
     state = state_of(app)
-    driver = await state.repos.drivers.add(
-        name="Pan Guangde",
-        now=FIXED_NOW,
-        telegram_id=pan.id,
-        phone="+8613800000001",
-        passport_number="E12345678",
-        passport_expiry=date(2030, 8, 1),
-        language="en",
-    )
+    driver = await add_driver(app, pan, language="en")
 
     await pan.send("/problem")
     prompt = await pan.next_message()

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
-from bot.domain.models import Driver, DriverStatus
-from bot.state import AppState, FerrymanApp
+from bot.domain.models import DriverStatus
+from bot.state import FerrymanApp
 from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import (
     assign,
     camera_photo,
@@ -24,18 +24,6 @@ from tests.e2e.helpers import (
 )
 
 VIN = "LGXCE4CB7R0000001"
-
-
-async def _driver(state: AppState, user: EmulatedUser) -> Driver:
-    return await state.repos.drivers.add(
-        name=user.name,
-        now=FIXED_NOW,
-        telegram_id=user.id,
-        phone="+8613800000001",
-        passport_number="E12345678",
-        passport_expiry=date(2030, 8, 1),
-        language="en",
-    )
 
 
 @pytest.fixture
@@ -56,7 +44,7 @@ async def _press(user: EmulatedUser, message: ChatMessage, index: int = 0) -> No
 async def test_problem_mid_delivery_is_reported_and_the_checklist_resumes(setup: Any) -> None:
     app, owner, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan)
+    driver = await add_driver(app, pan, language="en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)
@@ -86,7 +74,7 @@ async def test_problem_mid_delivery_is_reported_and_the_checklist_resumes(setup:
 async def test_suspended_driver_gets_no_qr_and_cannot_press_buttons(setup: Any) -> None:
     app, _, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan)
+    driver = await add_driver(app, pan, language="en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)
@@ -131,7 +119,7 @@ async def test_a_name_sent_twice_is_not_taken_as_the_passport_number(
 async def test_a_checklist_photo_sent_twice_is_filed_once(setup: Any) -> None:
     app, _, pan, _ = setup
     state = state_of(app)
-    driver = await _driver(state, pan)
+    driver = await add_driver(app, pan, language="en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 
 from bot.domain.events import EventKind
 from botapi_emulator import Emulator, Press
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import assign, dispatch, receive_assignment, state_of, tap
 
 VIN = "LGXCE4CB7R0000001"
@@ -20,15 +20,7 @@ async def test_four_simultaneous_delivered_presses_start_one_delivery_with_one_p
     app = await start_ferryman(owners=(owner.id,))
     pan = emulator.user("Pan Guangde", lang="en", started=True)
     state = state_of(app)
-    driver = await state.repos.drivers.add(
-        name=pan.name,
-        now=FIXED_NOW,
-        telegram_id=pan.id,
-        phone="+8613800000001",
-        passport_number="E12345678",
-        passport_expiry=date(2030, 8, 1),
-        language="en",
-    )
+    driver = await add_driver(app, pan, language="en")
     assignment = await assign(app, driver, vin=VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, assignment)
     photo, _, _ = await receive_assignment(pan)

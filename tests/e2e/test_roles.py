@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 
@@ -14,6 +13,7 @@ from bot.roles import admin_languages
 from bot.state import FerrymanApp
 from botapi_emulator import EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
+from tests.e2e.admin_helpers import add_driver
 from tests.e2e.helpers import state_of
 
 ADMIN_ONLY = "This command is for company admins."
@@ -34,15 +34,7 @@ async def _staff_link(owner: EmulatedUser, button: str) -> str:
 
 
 async def _driver(app: FerrymanApp, user: EmulatedUser) -> None:
-    await state_of(app).repos.drivers.add(
-        name=user.name,
-        now=FIXED_NOW,
-        telegram_id=user.id,
-        phone="+8613800000009",
-        passport_number="E12345678",
-        passport_expiry=date(2030, 1, 1),
-        language="en",
-    )
+    await add_driver(app, user, phone="+8613800000009", language="en")
 
 
 async def test_owner_adds_an_admin_by_link_and_removes_them(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from botapi_emulator import Emulator, sample_image
-from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.helpers import state_of, tap
+from tests.conftest import StartFerryman
+from tests.e2e.admin_helpers import add_driver
+from tests.e2e.helpers import tap
 
 
 async def test_a_problem_photo_with_a_long_emoji_caption_reaches_the_staff(
@@ -15,15 +14,7 @@ async def test_a_problem_photo_with_a_long_emoji_caption_reaches_the_staff(
     owner = emulator.user("Li Wei", lang="en", started=True)
     app = await start_ferryman(owners=(owner.id,))
     pan = emulator.user("Pan Guangde", lang="en", started=True)
-    await state_of(app).repos.drivers.add(
-        name=pan.name,
-        now=FIXED_NOW,
-        telegram_id=pan.id,
-        phone="+8613800000001",
-        passport_number="E12345678",
-        passport_expiry=date(2030, 8, 1),
-        language="en",
-    )
+    await add_driver(app, pan, language="en")
     await pan.send("/problem")
     await pan.next_message()
     # 900 emoji: under the 1,000-character note limit, but 1,800 UTF-16 units.
