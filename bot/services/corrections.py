@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.events import EventKind
-from bot.domain.lifecycle import Action, IllegalTransition, Status, next_status
+from bot.domain.lifecycle import Action, Status
 from bot.services.errors import Refusal, ServiceRefused
-from bot.services.trips import BORDER_CROSSED, BORDER_RETURNED, Trip, load_trip
-from storage.repositories import ConcurrentUpdate, Repositories
+from bot.services.trips import (
+    BORDER_CROSSED,
+    BORDER_RETURNED,
+    Trip,
+    load_trip,
+    next_or_refused,
+    set_status_once,
+)
+from storage.repositories import Repositories
 
 ADMIN_ACTIONS = frozenset({Action.CANCEL, Action.RETURN_TO_YARD, Action.CORRECT_CROSSING})
 # The event of a crossing correction; its payload's "withdraws" lists border event ids.
@@ -55,15 +62,9 @@ async def apply_admin_action(
     if trip is None:
         raise ServiceRefused(Refusal.UNKNOWN_ASSIGNMENT, str(assignment_id))
     assignment = trip.assignment
-    try:
-        status = next_status(assignment.status, action)
-    except IllegalTransition as exc:
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, assignment.status.value) from exc
+    status = next_or_refused(assignment, action)
     async with repos.db.transaction():
-        try:
-            updated = await repos.assignments.set_status(assignment, status, now)
-        except ConcurrentUpdate as exc:
-            raise ServiceRefused(Refusal.STALE, str(assignment_id)) from exc
+        updated = await set_status_once(repos, assignment, status, now)
         withdrawn: tuple[int, ...] = ()
         if action is Action.CORRECT_CROSSING:
             withdrawn = await _border_events_of_crossing(repos, trip)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clearance import ClearanceService
 from bot.domain.events import EventKind
-from bot.domain.lifecycle import Action, IllegalTransition, next_status
+from bot.domain.lifecycle import Action
 from bot.domain.models import Driver
 from bot.i18n import N_
 from bot.services.errors import Refusal, ServiceRefused
@@ -26,7 +26,7 @@ from bot.services.manifest import (
     validate,
 )
 from bot.services.manifest_import import load_context, store
-from bot.services.trips import Trip, load_trip
+from bot.services.trips import Trip, load_trip, next_or_refused
 from storage.repositories import ConcurrentUpdate, Repositories
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -137,10 +137,7 @@ async def reassign(
     if trip is None:
         raise ServiceRefused(Refusal.UNKNOWN_ASSIGNMENT, str(assignment_id))
     assignment = trip.assignment
-    try:
-        status = next_status(assignment.status, Action.REASSIGN)
-    except IllegalTransition as exc:
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, assignment.status.value) from exc
+    status = next_or_refused(assignment, Action.REASSIGN)
     async with repos.db.transaction():
         try:
             updated = await repos.assignments.set_driver(assignment, driver.id, status, now)

@@ -19,7 +19,7 @@ from PIL import Image
 from bot.config import DeliverySettings
 from bot.domain.events import EventKind
 from bot.domain.geo import GeofenceVerdict, distance_m, geofence
-from bot.domain.lifecycle import Action, Status, next_status
+from bot.domain.lifecycle import Action, Status
 from bot.domain.models import ProofKind
 from bot.domain.pending import InputKind
 from bot.domain.proof_items import ProofItem
@@ -32,9 +32,16 @@ from bot.services.photo_checks import (
     refuse_reuse,
     vin_in_photo,
 )
-from bot.services.trips import Trip, load_trip, owned_trip_at, pending_trip
+from bot.services.trips import (
+    Trip,
+    load_trip,
+    next_or_refused,
+    owned_trip_at,
+    pending_trip,
+    set_status_once,
+)
 from bot.telegram_limits import DOWNLOAD_LIMIT_BYTES
-from storage.repositories import ConcurrentUpdate, Repositories
+from storage.repositories import Repositories
 
 log = logging.getLogger(__name__)
 
@@ -330,12 +337,9 @@ async def add_location(
         trip.destination.longitude,
         delivery.geofence_radius_m,
     )
-    status = next_status(trip.assignment.status, Action.DELIVER)
+    status = next_or_refused(trip.assignment, Action.DELIVER)
     async with repos.db.transaction():
-        try:
-            updated = await repos.assignments.set_status(trip.assignment, status, now)
-        except ConcurrentUpdate as exc:
-            raise ServiceRefused(Refusal.STALE) from exc
+        updated = await set_status_once(repos, trip.assignment, status, now)
         await repos.proofs.add_location(
             assignment_id=trip.assignment.id,
             latitude=latitude,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Action, IllegalTransition, Status, next_status
-from bot.domain.models import Driver, DriverStatus, Trip
+from bot.domain.models import Assignment, Driver, DriverStatus, Trip
 from bot.domain.pending import InputKind
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.visa import is_in_kazakhstan
@@ -24,11 +24,32 @@ __all__ = [
     "Trip",
     "current_trip",
     "load_trip",
+    "next_or_refused",
     "owned_trip",
     "owned_trip_at",
     "pending_trip",
     "registered_driver",
+    "set_status_once",
 ]
+
+
+def next_or_refused(assignment: Assignment, action: Action) -> Status:
+    """Where ``action`` takes the assignment; an illegal step is refused, never forced."""
+    try:
+        return next_status(assignment.status, action)
+    except IllegalTransition as exc:
+        raise ServiceRefused(Refusal.ILLEGAL_STEP, assignment.status.value) from exc
+
+
+async def set_status_once(
+    repos: Repositories, assignment: Assignment, status: Status, now: datetime
+) -> Assignment:
+    """The version-checked write: if the assignment changed since it was read (a double tap,
+    two admins at once), the first write won and this one is refused as stale."""
+    try:
+        return await repos.assignments.set_status(assignment, status, now)
+    except ConcurrentUpdate as exc:
+        raise ServiceRefused(Refusal.STALE, str(assignment.id)) from exc
 
 
 async def load_trip(repos: Repositories, assignment_id: int) -> Trip | None:
@@ -127,16 +148,9 @@ async def apply_driver_action(
         raise ServiceRefused(Refusal.ILLEGAL_STEP, action.value)
     trip = await owned_trip(repos, telegram_id, assignment_id)
     assignment = trip.assignment
-    try:
-        status = next_status(assignment.status, action)
-    except IllegalTransition as exc:
-        raise ServiceRefused(Refusal.ILLEGAL_STEP, assignment.status.value) from exc
+    status = next_or_refused(assignment, action)
     async with repos.db.transaction():
-        try:
-            updated = await repos.assignments.set_status(assignment, status, now)
-        except ConcurrentUpdate as exc:
-            # A double tap raced us; the first press won and this one changes nothing.
-            raise ServiceRefused(Refusal.STALE, str(assignment_id)) from exc
+        updated = await set_status_once(repos, assignment, status, now)
         await repos.events.append(
             EventKind.of_action(action),
             recorded_at=now,
