@@ -9,6 +9,13 @@ The overall limit is a strict sliding window (never more than ``per_second`` cal
 window), not a leaky bucket: a bucket lets a burst through after a quiet moment, which is
 exactly what Telegram refuses. Waiters are served by priority, so a driver's button answer
 takes the next free slot even while a dispatch of thousands is queued behind it.
+
+Telegram counts a message when it *arrives*, which we never see: we only know it arrived after
+we granted its slot and before its answer came back. So a call holds its place in the window
+from its grant until one second after its answer (while in flight it may arrive at any moment).
+Then no spread of network or server delay can put more than ``per_second`` arrivals into one
+second, and no guessed margin is needed: a fixed margin cost 3% of the dispatch and still let
+arrivals bunched by a busy server through as 429s.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -61,6 +68,34 @@ class _Bucket:
         return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
 
 
+class Slot:
+    """One counted call in the overall window: latest moment it can have reached Telegram."""
+
+    __slots__ = ("until",)
+
+    def __init__(self) -> None:
+        self.until: float | None = None  # None: in flight, it may arrive at any moment
+
+
+CATCH_UP = 0.5  # seconds of queued sending a slow moment may make up afterwards
+IN_FLIGHT_POLL = 0.005  # the window is full of calls still in flight: look again this soon
+
+
+def _slots_wait(window: deque[Slot], limit: int, now: float) -> float:
+    """Seconds until fewer than ``limit`` calls can have reached Telegram in the last second."""
+    while window and window[0].until is not None and window[0].until <= now - 1.0:
+        window.popleft()
+    if len(window) < limit:
+        return 0.0
+    latest = sorted(now if s.until is None else s.until for s in window)
+    live = [t for t in latest if t > now - 1.0]
+    if len(live) < limit:
+        return 0.0
+    oldest = live[len(live) - limit]
+    # A call still in flight counts as arriving now: its answer will tell when it could have.
+    return max(IN_FLIGHT_POLL, oldest + 1.0 - now)
+
+
 def _window_wait(window: deque[float], limit: int, period: float, now: float) -> float:
     while window and window[0] <= now - period:
         window.popleft()
@@ -72,8 +107,10 @@ def _window_wait(window: deque[float], limit: int, period: float, now: float) ->
 class Budget:
     """Slots for Bot API calls, granted by priority within Telegram's limits.
 
-    ``margin`` widens every window a little: the server stamps a call when it arrives, we when
-    it leaves, and the difference in network delay must not turn 30 into 31.
+    ``margin`` widens the per-chat and per-group limits a little: they are counted from the
+    grant, and a call may arrive later than the one granted after it. The overall window needs
+    none: it counts each call until its answer (see :class:`Slot`), so :meth:`acquire`'s slot
+    must be passed to :meth:`settle` when the answer (or the failure) comes.
     """
 
     def __init__(
@@ -88,17 +125,16 @@ class Budget:
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.per_second = per_second
-        self.window = 1.0 + margin
         self.chat_rate = chat_per_second / (1.0 + margin)
         self.chat_burst = float(chat_burst)
         self.per_group = per_group
         self.group_window = group_window * (1.0 + margin)
         self._now = now
-        self._overall: deque[float] = deque()
+        self._overall: deque[Slot] = deque()
         self._chats: dict[int, _Bucket] = {}
         self._groups: dict[int, deque[float]] = {}
         self._paused_until = 0.0
-        self._last_queued_grant = 0.0
+        self._queued_at = 0.0  # when the next queued (not ANSWER) call may go
         self._held: dict[int, float] = {}  # chat -> monotonic time its 429 runs out
         self._refusals: deque[float] = deque()
         self._waiting: list[tuple[int, int]] = []
@@ -139,10 +175,7 @@ class Budget:
 
     def overall_wait(self, now: float | None = None) -> float:
         now = self._now() if now is None else now
-        return max(
-            _window_wait(self._overall, self.per_second, self.window, now),
-            self._paused_until - now,
-        )
+        return max(_slots_wait(self._overall, self.per_second, now), self._paused_until - now)
 
     # --- changing --------------------------------------------------------------------------
 
@@ -167,11 +200,30 @@ class Budget:
         if chat_id is None or len(self._refusals) >= GLOBAL_AFTER_REFUSALS:
             self.pause(seconds)
 
-    def _take(self, chat_id: int | None, now: float) -> None:
-        self._overall.append(now)
+    def settle(self, slot: Slot) -> None:
+        """The call of ``slot`` was answered (or failed): it reached Telegram by now, if ever.
+
+        Only the first settling counts (the earliest answer is the tightest bound)."""
+        if slot.until is None:
+            slot.until = self._now()
+
+    @contextlib.asynccontextmanager
+    async def slot(
+        self, chat_id: int | None, priority: int = Priority.ANSWER
+    ) -> AsyncIterator[Slot]:
+        """``acquire``, then ``settle`` whatever the call's outcome."""
+        taken = await self.acquire(chat_id, priority)
+        try:
+            yield taken
+        finally:
+            self.settle(taken)
+
+    def _take(self, chat_id: int | None, now: float) -> Slot:
+        slot = Slot()
+        self._overall.append(slot)
         self.granted += 1
         if chat_id is None:
-            return
+            return slot
         bucket = self._chats.get(chat_id)
         if bucket is None:
             bucket = self._chats[chat_id] = _Bucket(self.chat_rate, self.chat_burst, now)
@@ -179,9 +231,13 @@ class Budget:
         bucket.tokens -= 1.0
         if chat_id < 0:
             self._groups.setdefault(chat_id, deque()).append(now)
+        return slot
 
-    async def acquire(self, chat_id: int | None, priority: int = Priority.ANSWER) -> None:
-        """Wait for a slot to ``chat_id`` (None: counts overall only), highest priority first."""
+    async def acquire(self, chat_id: int | None, priority: int = Priority.ANSWER) -> Slot:
+        """Wait for a slot to ``chat_id`` (None: counts overall only), highest priority first.
+
+        The caller passes the slot to :meth:`settle` once the call is answered.
+        """
         # This chat's own limit first, outside the queue, so it holds up no other chat.
         # The wait is known exactly and nothing could end it sooner: a sleep, not an event.
         while chat_id is not None and (wait := self.chat_wait(chat_id)) > 0:  # noqa: ASYNC110
@@ -200,14 +256,17 @@ class Budget:
                     if priority > Priority.ANSWER:
                         # Queued traffic goes out evenly spaced, never as a burst that fills
                         # the window: an answer then finds a free slot within one spacing.
-                        spacing = self.window / self.per_second
-                        wait = max(wait, self._last_queued_grant + spacing - now)
+                        wait = max(wait, self._queued_at - now)
                     if wait <= 0:
                         heapq.heappop(self._waiting)
-                        self._take(chat_id, now)
+                        slot = self._take(chat_id, now)
                         if priority > Priority.ANSWER:
-                            self._last_queued_grant = now
-                        return
+                            # Spaced on a schedule, not after the last grant: time lost to a
+                            # slow call (a busy CPU) is made up, up to CATCH_UP seconds of it,
+                            # as fast as the window allows.
+                            start = max(self._queued_at, now - CATCH_UP)
+                            self._queued_at = start + 1.0 / self.per_second
+                        return slot
                     # Woken early when a more urgent waiter arrives.
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._changed.wait(), wait)
@@ -247,8 +306,9 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
             return await callback(*args, **kwargs)
         chat_id = _chat_id(data.get("chat_id"))
         for attempt in range(DIRECT_RETRIES + 1):
+            slot = None
             if counted(endpoint):
-                await self.budget.acquire(chat_id, Priority.ANSWER)
+                slot = await self.budget.acquire(chat_id, Priority.ANSWER)
             try:
                 return await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -257,7 +317,13 @@ class BudgetRateLimiter(BaseRateLimiter[dict[str, Any]]):
                 if attempt == DIRECT_RETRIES:
                     raise
                 log.info("direct %s refused with 429; again in %.1f s", endpoint, wait)
+                if slot is not None:
+                    self.budget.settle(slot)
+                    slot = None
                 await asyncio.sleep(wait)
+            finally:
+                if slot is not None:
+                    self.budget.settle(slot)
         raise AssertionError("unreachable")
 
 

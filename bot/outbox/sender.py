@@ -23,6 +23,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +110,19 @@ def _message_id(result: Any) -> int | None:
     if isinstance(result, list | tuple) and result:
         return _message_id(result[0])
     return None  # an edit answered True
+
+
+async def _raise(exc: Exception) -> Any:
+    raise exc
+
+
+@dataclass(frozen=True, slots=True)
+class _Ready:
+    """A row read and its call built, not yet claimed (``call`` None: not to be sent)."""
+
+    row: QueuedMessage
+    call: Callable[[], Awaitable[Any]] | None
+    skipped: str = ""  # why ``call`` is None
 
 
 class Outbox:
@@ -208,7 +224,13 @@ class Outbox:
             await asyncio.wait_for(self._wake.wait(), timeout)
 
     async def _drain_batch(self) -> bool:
-        """Send what is due now; False when there was nothing to send."""
+        """Send what is due now; False when there was nothing to send.
+
+        While one call is in flight the next row is read and its call built (trip, caption,
+        image bytes), so after an answer the next call leaves as soon as its claim commits.
+        Preparing writes nothing: the claim still comes before the call, and only one row is
+        ever claimed, so a crash still doubles at most the one message in flight.
+        """
         mono = time.monotonic()
         for row_id in [i for i, at in self._retry_at.items() if at <= mono]:
             del self._retry_at[row_id]
@@ -221,51 +243,86 @@ class Outbox:
         )
         if not rows:
             return False
+        ahead = iter(rows)
+        ready: _Ready | None = None
         sent_any = False
-        for row in rows:
-            if self._stopping:
-                break
+        while not self._stopping:
             if self._wake.is_set() and sent_any:
                 break  # something new was queued: it may outrank the rest of this batch
-            if self.budget.chat_wait(row.message.chat_id) > 0:
-                continue  # this chat's own limit; later rows to other chats go first
-            await self._send(row)
+            if ready is None or self.budget.chat_wait(ready.row.message.chat_id) > 0:
+                # (A 429 to the current row's chat may hold the one prepared after it.)
+                row = self._next_sendable(ahead)
+                if row is None:
+                    break
+                ready = await self._prepare(row)
+            ready = await self._send(ready, ahead)
             sent_any = True
         return sent_any
 
-    async def _send(self, row: QueuedMessage) -> None:
+    def _next_sendable(self, ahead: Iterator[QueuedMessage]) -> QueuedMessage | None:
+        for row in ahead:
+            # This chat's own limit: later rows to other chats go first.
+            if row.id not in self._retry_at and self.budget.chat_wait(row.message.chat_id) <= 0:
+                return row
+        return None
+
+    async def _prepare(self, row: QueuedMessage) -> _Ready:
+        """Read what ``row`` needs and build its call; nothing is written here."""
         message = row.message
-        await self.budget.acquire(message.chat_id, message.priority)
         if row.attempts >= CRASH_ATTEMPTS:
-            await self._fail(row, "claimed too often without an answer", row.attempts)
-            return
-        await self.repos.outbox.claim(row.id)
+            return _Ready(row, None, "claimed too often without an answer")
         try:
             if message.method is Method.ASSIGNMENT:
                 from bot.services import dispatch  # the service imports the outbox model
 
-                result = await dispatch.deliver_assignment(self._app_state, row, OUTBOX_CALL)
-                if result is None:
-                    await self.repos.outbox.finish(
-                        row.id, Status.SKIPPED, self.clock.now(), error="trip moved on"
-                    )
-                    return
+                call = await dispatch.prepare_assignment(self._app_state, row, OUTBOX_CALL)
+                return _Ready(row, call, "" if call is not None else "trip moved on")
+            kwargs = _api_kwargs(message.chat_id, dict(message.payload))
+        except Exception as exc:
+            # Raised at call time, after the claim, like a failing call: the row's attempts
+            # count up and it is given up after CRASH_ATTEMPTS instead of blocking the queue.
+            return _Ready(row, partial(_raise, exc))
+        method = getattr(self.bot, _snake(message.method))
+        return _Ready(row, partial(method, **kwargs, rate_limit_args=OUTBOX_CALL))
+
+    async def _send(self, ready: _Ready, ahead: Iterator[QueuedMessage]) -> _Ready | None:
+        """Claim and send ``ready``; returns the next row, prepared meanwhile (or None)."""
+        row, message = ready.row, ready.row.message
+        if ready.call is None:
+            if row.attempts >= CRASH_ATTEMPTS:
+                await self._fail(row, ready.skipped, row.attempts)
             else:
-                call = getattr(self.bot, _snake(message.method))
-                result = await call(
-                    **_api_kwargs(message.chat_id, dict(message.payload)),
-                    rate_limit_args=OUTBOX_CALL,
+                await self.repos.outbox.finish(
+                    row.id, Status.SKIPPED, self.clock.now(), error=ready.skipped
                 )
+            return None
+        if not await self.repos.outbox.claim(row.id):
+            return None  # closed meanwhile (its chat became unreachable, say): not sent
+        slot = await self.budget.acquire(message.chat_id, message.priority)
+        following = self._next_sendable(ahead)
+        call = asyncio.ensure_future(ready.call())
+        prepared: _Ready | None = None
+        try:
+            if following is not None:
+                prepared = await self._prepare(following)
+            result = await call
         except RetryAfter as exc:
+            self.budget.settle(slot)
             wait = retry_after_seconds(exc)
             log.info("429 for chat %s: it waits %.0f s", message.chat_id, wait)
             self.budget.refused(message.chat_id, wait)
             await self.repos.outbox.release(row.id, "429")
-            return
+            return prepared
         except TelegramError as exc:
+            self.budget.settle(slot)
             await self._refused(row, exc)
-            return
+            return prepared
+        finally:
+            self.budget.settle(slot)
+            if not call.done():  # cancelled while preparing (stop): the call goes with it
+                call.cancel()
         await self._delivered(row, result)
+        return prepared
 
     async def _delivered(self, row: QueuedMessage, result: Any) -> None:
         self._failures.pop(row.id, None)

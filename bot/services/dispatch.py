@@ -5,7 +5,7 @@ every QR image first, and queues ONE message per driver — the QR photo with th
 and the buttons. The map pins follow when the driver accepts (or presses "📍 Map"): three
 messages per driver would triple the time 4,000 drivers wait for a dispatch.
 
-The sender renders each queued assignment at send time (``deliver_assignment``), so what the
+The sender renders each queued assignment at send time (``prepare_assignment``), so what the
 driver sees is the trip as it is when the message leaves, and a trip that moved on (accepted,
 cancelled, given to someone else) in the meantime is not sent at all.
 """
@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -296,10 +297,14 @@ def _chunks(lines: list[str]) -> list[str]:
 # --- what the sender calls -----------------------------------------------------------------
 
 
-async def deliver_assignment(
+async def prepare_assignment(
     state: AppState, row: QueuedMessage, rate_limit_args: dict[str, Any]
-) -> Message | None:
-    """Send the queued trip as it is now; None when it should not go out any more."""
+) -> Callable[[], Awaitable[Message]] | None:
+    """The queued trip as it is now, ready to send; None when it should not go out any more.
+
+    The sender prepares the next row while the current call is in flight, so this only reads:
+    the returned call sends (nothing is written before the sender claims the row).
+    """
     message = row.message
     assert message.assignment_id is not None
     trip = await load_trip(state.repos, message.assignment_id)
@@ -318,11 +323,28 @@ async def deliver_assignment(
     keyboard = trip_keyboard(trip, tr, driver.language, in_kazakhstan=False)
     a = trip.assignment
     bot = state.outbox.bot
+    chat_id = message.chat_id
+
+    async def upload(png: bytes | None = None) -> Message:
+        if png is None:
+            png = await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
+        return await bot.send_photo(
+            chat_id,
+            photo=png,
+            caption=caption,
+            reply_markup=keyboard,
+            rate_limit_args=rate_limit_args,
+        )
+
     cached = await state.clearance.cached_file_id(a.clearance_code)
-    if cached:
+    if not cached:
+        png = await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
+        return lambda: upload(png)
+
+    async def by_file_id() -> Message:
         try:
             return await bot.send_photo(
-                message.chat_id,
+                chat_id,
                 photo=cached,
                 caption=caption,
                 reply_markup=keyboard,
@@ -333,14 +355,9 @@ async def deliver_assignment(
                 raise
             log.warning("cached QR file id refused (%s); uploading again", exc.message)
             await state.clearance.forget_file_id(a.clearance_code)
-    png = await state.clearance.image(a.clearance_code, trip.vehicle.vin, a.service_date)
-    return await bot.send_photo(
-        message.chat_id,
-        photo=png,
-        caption=caption,
-        reply_markup=keyboard,
-        rate_limit_args=rate_limit_args,
-    )
+        return await upload()
+
+    return by_file_id
 
 
 async def record_assignment_sent(

@@ -104,13 +104,17 @@ class OutboxRepository:
         )
         return None if row is None or row[0] is None else dt_from_db(row[0])
 
-    async def claim(self, row_id: int) -> None:
-        """About to call Telegram: from here a crash may send this row twice, never more."""
+    async def claim(self, row_id: int) -> bool:
+        """About to call Telegram: from here a crash may send this row twice, never more.
+
+        False when the row was closed since it was read (then it must not be sent)."""
         async with self.db.transaction() as conn:
-            await conn.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+            cursor = await conn.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                f" WHERE id = ? AND status IN {_OPEN}",
                 (row_id,),
             )
+            return cursor.rowcount == 1
 
     async def release(self, row_id: int, error: str) -> None:
         """The call failed in a way worth retrying: open again."""

@@ -115,6 +115,9 @@ async def test_a_driver_who_blocked_the_bot_is_marked_and_admins_told_once(
     ]
     statuses = {key: (await state.repos.outbox.get(key)) for key in ("p1", "p2")}
     assert {row.status for row in statuses.values() if row} <= {Status.FAILED, Status.SKIPPED}
+    # "two" was read while "one" was in flight, and closed by the refusal before its turn.
+    to_pan = [c for c in emulator.calls_to("sendMessage") if int(c.params["chat_id"]) == pan.id]
+    assert len(to_pan) == 1
     await pan.unblock()  # Telegram tells the bot; the driver can be dispatched again
     await emulator.drained()
     for _ in range(50):
