@@ -362,6 +362,12 @@ VISA_DRIVER = N_(
 VISA_ADMINS = N_(
     "🛂 {driver} ({phone}): {stay} visa-free days left in this stay, {window} in 180 days."
 )
+# A driver in China has no current stay: only the 180-day window is worth a word.
+VISA_DRIVER_WINDOW = N_(
+    "🛂 Visa-free days left in 180 days: {window}. Plan your next trips across the border with "
+    "your dispatcher."
+)
+VISA_ADMINS_WINDOW = N_("🛂 {driver} ({phone}): {window} visa-free days left in 180 days.")
 
 
 async def warn_limits(state: AppState) -> int:
@@ -400,8 +406,13 @@ async def warn_limits(state: AppState) -> int:
         anchor = status.stay_started.isoformat() if status.stay_started else f"{today:%Y-%m}"
         steps = [f"visa.{t}:{anchor}" for t in VISA_THRESHOLDS if left <= t]
         if steps and not set(steps) <= done[driver.id]:
-            values = {"stay": "—" if stay is None else stay, "window": window}
-            warned += await _warn(state, driver, steps, VISA_DRIVER, VISA_ADMINS, values)
+            if stay is None:
+                values = {"window": window}
+                texts = (VISA_DRIVER_WINDOW, VISA_ADMINS_WINDOW)
+            else:
+                values = {"stay": stay, "window": window}
+                texts = (VISA_DRIVER, VISA_ADMINS)
+            warned += await _warn(state, driver, steps, *texts, values)
     if warned:
         state.outbox.wake()
     return warned
