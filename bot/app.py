@@ -15,6 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationBuilder, ContextTypes
 
 from bot.backup import hold_database
+from bot.broadcast import resume as resume_broadcasts
 from bot.clearance import ClearanceService
 from bot.clock import Clock, SystemClock
 from bot.commands import publish_commands, publish_staff_menus
@@ -119,6 +120,8 @@ async def attach_state(app: FerrymanApp, settings: Settings, clock: Clock) -> Ap
     await load_dispatch_group(state)
     app.bot_data.state = state
     schedule_jobs(app, state)
+    # A broadcast still counting when the bot stopped goes on editing its progress message.
+    await resume_broadcasts(app, state)
     schedule_heartbeat(app)
     schedule_backup(app, state)
     # Rows left by the last run (unsent, or in flight when it died) go out first.

@@ -6,14 +6,13 @@ admin's message is edited with the progress until every message is delivered or 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date
 
-from telegram import Message, Update
-from telegram.error import BadRequest
+from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.broadcast import BROADCAST_PROGRESS, Progress, follow
 from bot.domain.events import EventKind
 from bot.i18n import N_
 from bot.outbox import Method, Outgoing, Priority
@@ -30,16 +29,6 @@ DISPATCHED = N_(
 )
 BAD_DATE = N_("“{value}” is not a date: write YYYY-MM-DD, e.g. {example}.")
 BROADCAST_USAGE = N_("Usage: /broadcast TEXT – sent to every active driver.")
-BROADCAST_PROGRESS = N_(
-    "📣 Broadcast to {total} drivers: {delivered} delivered, {blocked} blocked, {failed} failed…"
-)
-BROADCAST_DONE = N_(
-    "📣 Broadcast to {total} drivers done: {delivered} delivered, {blocked} blocked, "
-    "{failed} failed."
-)
-PROGRESS_SECONDS = 2.0
-# A broadcast that has not finished in this long is left to the outbox; the counts stop here.
-PROGRESS_GIVE_UP_SECONDS = 30 * 60
 
 
 def register(app: FerrymanApp) -> None:
@@ -113,64 +102,27 @@ async def on_broadcast(update: Update, context: FerrymanContext) -> None:
         for d in drivers
         if d.telegram_id is not None
     ]
+    now = state.clock.now()
+    shown = t(BROADCAST_PROGRESS, total=len(rows), delivered=0, blocked=0, failed=0)
+    sent = await message.reply_text(shown)
+    progress = Progress(
+        purpose=purpose,
+        total=len(rows),
+        chat_id=sent.chat_id,
+        message_id=sent.message_id,
+        language=context.caller.language,
+        started_at=now,
+        shown=shown,
+    )
     async with state.repos.db.transaction():
         await state.repos.outbox.add(*rows)
         await state.repos.events.append(
             EventKind.BROADCAST,
-            recorded_at=state.clock.now(),
+            recorded_at=now,
             actor_telegram_id=context.caller.telegram_id,
-            payload={"drivers": len(rows), "purpose": purpose},
+            payload=progress.payload(),
         )
     state.outbox.wake()
     log.info("admin %s broadcast to %s drivers", context.caller.telegram_id, len(rows))
-    progress = await message.reply_text(
-        t(BROADCAST_PROGRESS, total=len(rows), delivered=0, blocked=0, failed=0)
-    )
-    context.application.create_task(
-        _follow(state, progress, purpose, len(rows), t), name=f"follow {purpose}"
-    )
-
-
-# Telegram's words for a chat that will not take messages (blocked, deleted, never started).
-_BLOCKED = ("forbidden", "blocked", "deactivated", "chat not found", "unreachable")
-
-
-def outcome_counts(outcomes: list[tuple[str, str]]) -> tuple[int, int, int]:
-    """(delivered, blocked, failed): a row refused because the chat is gone counts as blocked,
-    as does one skipped because an earlier row found the chat gone."""
-    delivered = blocked = failed = 0
-    for status, error in outcomes:
-        if status == "sent":
-            delivered += 1
-        elif status == "skipped" or (
-            status == "failed" and any(word in error.lower() for word in _BLOCKED)
-        ):
-            blocked += 1
-        elif status == "failed":
-            failed += 1
-    return delivered, blocked, failed
-
-
-async def _follow(
-    state: AppState, progress: Message, purpose: str, total: int, t: Callable[..., str]
-) -> None:
-    """Edit the progress message until every broadcast row is delivered or refused."""
-    shown = ""
-    waited = 0.0
-    while True:
-        delivered, blocked, failed = outcome_counts(
-            await state.repos.manifests.outbox_outcomes(purpose)
-        )
-        done = delivered + blocked + failed >= total
-        values = {"total": total, "delivered": delivered, "blocked": blocked, "failed": failed}
-        text = t(BROADCAST_DONE if done else BROADCAST_PROGRESS, **values)
-        if text != shown:
-            try:
-                await progress.edit_text(text)
-                shown = text
-            except BadRequest as exc:
-                log.debug("broadcast progress not edited: %s", exc.message)
-        if done or waited > PROGRESS_GIVE_UP_SECONDS:
-            return
-        await asyncio.sleep(PROGRESS_SECONDS)
-        waited += PROGRESS_SECONDS
+    # The job edits the counts in; the event names the message, so a restart goes on with it.
+    follow(context.job_queue, progress)

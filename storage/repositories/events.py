@@ -112,6 +112,22 @@ class EventRepository:
         )
         return [_event(row) for row in rows]
 
+    async def recent(self, kinds: tuple[str, ...], since: datetime) -> list[Event]:
+        """Events of these kinds recorded from ``since`` on, oldest first.
+
+        Read from the newest event back and stopped at the first one older than ``since``:
+        the table is never searched by kind (it has no index for that), only its tail is read.
+        """
+        found: list[Event] = []
+        since_db = dt_to_db(since)
+        async with self.db.conn.execute(f"SELECT {_COLUMNS} FROM events ORDER BY id DESC") as cur:
+            async for row in cur:
+                if row["recorded_at"] < since_db:
+                    break
+                if row["kind"] in kinds:
+                    found.append(_event(row))
+        return found[::-1]
+
     async def border_times_since(
         self, kinds: tuple[str, ...], since: datetime, *, excluding: Collection[int] = ()
     ) -> list[aiosqlite.Row]:

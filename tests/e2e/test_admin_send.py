@@ -6,11 +6,13 @@ from typing import Any
 
 import pytest
 
+from bot.app import build_application, running
+from bot.clock import FixedClock
 from bot.domain.events import EventKind
 from bot.state import FerrymanApp
 from botapi_emulator import EmulatedUser, Emulator
-from tests.conftest import StartFerryman
-from tests.e2e.admin_helpers import add_driver
+from tests.conftest import MakeSettings, StartFerryman
+from tests.e2e.admin_helpers import add_driver, until
 from tests.e2e.helpers import state_of
 
 CHECKPOINT_ID = 900_000_080
@@ -53,6 +55,33 @@ async def test_broadcast_counts_delivered_and_blocked(office: Any) -> None:
     assert EventKind.BROADCAST in kinds
     await owner.send("/broadcast")
     assert "Usage: /broadcast" in ((await owner.next_message()).text or "")
+
+
+async def test_broadcast_progress_keeps_counting_after_a_restart(
+    emulator: Emulator, make_settings: MakeSettings, clock: FixedClock
+) -> None:
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    drivers = [emulator.user(f"Driver {n}", lang="zh", started=True) for n in range(3)]
+    settings = make_settings(owners=(owner.id,))
+    app = build_application(settings, clock)
+    async with running(app, settings, clock):
+        for n, user in enumerate(drivers):
+            await add_driver(app, user, f"司机{n}", f"861390000000{n}")
+        # The bot goes down before its sender gets to the messages: they wait in the outbox.
+        await state_of(app).outbox.stop()
+        await owner.send("/broadcast 明天口岸闭关。")
+        progress = await owner.next_message()
+        assert progress.text == "📣 Broadcast to 3 drivers: 0 delivered, 0 blocked, 0 failed…"
+    assert not any(user.messages for user in drivers)
+
+    app = build_application(settings, clock)
+    async with running(app, settings, clock):
+        for user in drivers:
+            assert (await user.next_message()).text == "明天口岸闭关。"
+        # The message the admin saw before the restart counts on to the end.
+        await until(lambda: "done" in (progress.text or ""))
+    assert progress.text == "📣 Broadcast to 3 drivers done: 3 delivered, 0 blocked, 0 failed."
+    await owner.no_message()  # edited in place, not sent again
 
 
 async def test_dispatch_of_an_empty_day_and_a_bad_date(office: Any) -> None:

@@ -559,6 +559,21 @@ async def test_events_round_trip(repos: Repositories) -> None:
     assert everything[2].payload == {}
 
 
+async def test_recent_events_of_a_kind(repos: Repositories) -> None:
+    for minutes, kind in (
+        (-90, EventKind.BROADCAST),
+        (-20, EventKind.BROADCAST),
+        (-10, EventKind.CROSS),
+        (-5, EventKind.BROADCAST),
+    ):
+        await repos.events.append(
+            kind, recorded_at=NOW + timedelta(minutes=minutes), payload={"m": minutes}
+        )
+    recent = await repos.events.recent((EventKind.BROADCAST,), NOW - timedelta(minutes=30))
+    assert [e.payload["m"] for e in recent] == [-20, -5]  # oldest first; the older one left out
+    assert await repos.events.recent((EventKind.BROADCAST,), NOW) == []
+
+
 async def test_events_cannot_be_rewritten(repos: Repositories) -> None:
     await repos.events.append(EventKind.SEND, recorded_at=NOW)
     with pytest.raises(sqlite3.IntegrityError):
