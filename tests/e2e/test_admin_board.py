@@ -8,34 +8,18 @@ import io
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
 from bot.clock import FixedClock
-from bot.state import FerrymanApp
 from botapi_emulator import EmulatedUser, Emulator
-from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.admin_helpers import add_driver, settled
+from tests.conftest import FIXED_NOW
+from tests.e2e.admin_helpers import settled
+from tests.e2e.conftest import CHECKPOINT_ID
 from tests.e2e.helpers import decode, state_of, tap
 from tests.services.manifest_helpers import make_vin, row, to_csv
 
 DAY = FIXED_NOW.date()
-CHECKPOINT_ID = 900_000_078
-
-
-@pytest.fixture
-async def office(
-    emulator: Emulator, start_ferryman: StartFerryman
-) -> tuple[FerrymanApp, EmulatedUser, EmulatedUser]:
-    owner = emulator.user("Li Wei", lang="en", started=True)
-    app = await start_ferryman(
-        owners=(owner.id,), extra={"clearance": {"checkpoint_users": [CHECKPOINT_ID]}}
-    )
-    pan = emulator.user("Pan Guangde", lang="zh", started=True)
-    await add_driver(app, pan, "潘广德", "8613900000001")
-    await add_driver(app, None, "Marat", "+77011234567", language="ru")
-    return app, owner, pan
 
 
 async def import_day(owner: EmulatedUser) -> None:

@@ -7,33 +7,16 @@ import io
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from bot.domain.events import EventKind
 from bot.domain.lifecycle import Status
-from bot.state import FerrymanApp
-from botapi_emulator import EmulatedUser, Emulator
-from tests.conftest import FIXED_NOW, StartFerryman
-from tests.e2e.admin_helpers import add_driver, settled
+from botapi_emulator import Emulator
+from tests.conftest import FIXED_NOW
+from tests.e2e.admin_helpers import settled
+from tests.e2e.conftest import CHECKPOINT_ID
 from tests.e2e.helpers import state_of, tap
 from tests.services.manifest_helpers import make_vin, row, to_csv, to_xlsx
 
 DAY = FIXED_NOW.date()  # 2025-03-10; it is 08:30 in Horgos
-CHECKPOINT_ID = 900_000_077
-
-
-@pytest.fixture
-async def office(
-    emulator: Emulator, start_ferryman: StartFerryman
-) -> tuple[FerrymanApp, EmulatedUser, EmulatedUser]:
-    owner = emulator.user("Li Wei", lang="en", started=True)
-    app = await start_ferryman(
-        owners=(owner.id,), extra={"clearance": {"checkpoint_users": [CHECKPOINT_ID]}}
-    )
-    pan = emulator.user("Pan Guangde", lang="zh", started=True)
-    await add_driver(app, pan, "潘广德", "8613900000001")
-    await add_driver(app, None, "Marat", "+77011234567", language="ru")
-    return app, owner, pan
 
 
 def manifest_rows() -> list[list[str]]:
