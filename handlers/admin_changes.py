@@ -15,8 +15,7 @@ from bot.i18n import N_
 from bot.outbox import Method, Outgoing, Priority
 from bot.roles import admin_languages
 from bot.services.corrections import AdminChange, apply_admin_action
-from bot.services.dispatch import PURPOSE as DISPATCH_PURPOSE
-from bot.services.dispatch import dispatch_key
+from bot.services.dispatch import assignment_message
 from bot.services.driver_profile import find_drivers
 from bot.services.errors import Refusal, ServiceRefused
 from bot.services.manifest_changes import (
@@ -316,21 +315,7 @@ def _reassign_messages(state: AppState, done: Reassigned) -> list[Outgoing]:
     new = done.after.driver
     if done.before.assignment.status is not Status.PLANNED and new and new.telegram_id:
         # The trip had reached a driver: the new one gets it now, not at the next dispatch.
-        messages.append(
-            Outgoing(
-                chat_id=new.telegram_id,
-                method=Method.ASSIGNMENT,
-                payload={
-                    "service_date": done.after.assignment.service_date.isoformat(),
-                    "again": False,
-                },
-                key=dispatch_key(done.after.assignment, new.id),
-                priority=Priority.ALERT,
-                purpose=DISPATCH_PURPOSE,
-                assignment_id=number,
-                driver_id=new.id,
-            )
-        )
+        messages.append(assignment_message(done.after.assignment, new, priority=Priority.ALERT))
     return messages
 
 

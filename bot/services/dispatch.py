@@ -153,6 +153,30 @@ def dispatch_key(assignment: Assignment, driver_id: int, again_on: date | None =
     return key if again_on is None else f"{key}:again:{again_on.isoformat()}"
 
 
+def assignment_message(
+    assignment: Assignment,
+    driver: Driver,
+    *,
+    priority: Priority = Priority.BULK,
+    again_on: date | None = None,
+) -> Outgoing:
+    """The trip's QR message for ``driver``, queued; the sender renders it as it leaves."""
+    assert driver.telegram_id is not None
+    return Outgoing(
+        chat_id=driver.telegram_id,
+        method=Method.ASSIGNMENT,
+        payload={
+            "service_date": assignment.service_date.isoformat(),
+            "again": again_on is not None,
+        },
+        key=dispatch_key(assignment, driver.id, again_on),
+        priority=priority,
+        purpose=PURPOSE,
+        assignment_id=assignment.id,
+        driver_id=driver.id,
+    )
+
+
 async def dispatch_day(
     state: AppState, service_date: date, *, resend: bool = False
 ) -> DispatchReport:
@@ -181,20 +205,9 @@ async def dispatch_day(
         if held is not None:
             report.held.append(held)
             continue
-        assert driver is not None and driver.telegram_id is not None
+        assert driver is not None
         again = today if a.status is Status.SENT else None
-        messages.append(
-            Outgoing(
-                chat_id=driver.telegram_id,
-                method=Method.ASSIGNMENT,
-                payload={"service_date": service_date.isoformat(), "again": again is not None},
-                key=dispatch_key(a, driver.id, again),
-                priority=Priority.BULK,
-                purpose=PURPOSE,
-                assignment_id=a.id,
-                driver_id=driver.id,
-            )
-        )
+        messages.append(assignment_message(a, driver, again_on=again))
     async with repos.db.transaction():
         report.queued = await repos.outbox.add(*messages)
         report.already = len(messages) - report.queued
