@@ -3,6 +3,8 @@
 Telegram gives a group a new id when it becomes a supergroup. Ferryman then keeps writing to
 the new id (stored, so a restart keeps it) and asks the owners to update ``group_chat_id`` in
 the settings; a settings file that names another group later wins over the stored id.
+Notices already queued for the old id follow it; a send refused because the bot missed the
+upgrade (``ChatMigrated``) is followed the same way by the outbox sender.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ async def follow_migration(
         if (int(followed) if followed is not None else configured) != old:
             return False
         await state.repos.overrides.set(key, str(new), now)
+        # Notices queued for the old id (a digest, alerts) go to the new one, not lost.
+        await state.repos.outbox.readdress(old, new)
         await _tell_owners(
             state,
             EventKind.GROUP_MIGRATED,

@@ -13,6 +13,8 @@ What Telegram says decides what happens to a row:
   ``max_attempts`` the row fails with an event and an admin alert;
 - 403, or 400 "chat not found": the chat is unreachable — a driver is marked so, an event is
   written, the admins are told once, the chat's other rows are skipped; the queue carries on;
+- 400 with ``migrate_to_chat_id`` (a group became a supergroup): the row and every other
+  open row to the old id go to the new one, and the dispatch group follows it;
 - any other 400: the row fails with an event (the request itself is wrong; retrying cannot
   help).
 """
@@ -30,7 +32,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from telegram import InputFile, InputMediaPhoto, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 from bot.domain.events import EventKind
 from bot.i18n import N_
@@ -340,7 +349,9 @@ class Outbox:
 
     async def _refused(self, row: QueuedMessage, exc: TelegramError) -> None:
         message = row.message
-        if _not_modified(exc):
+        if isinstance(exc, ChatMigrated):
+            await self._migrated(row, exc.new_chat_id)
+        elif _not_modified(exc):
             await self.repos.outbox.finish(row.id, Status.SENT, self.clock.now())
         elif _unreachable(exc):
             await self._unreachable(row, exc)
@@ -363,6 +374,23 @@ class Outbox:
             await self.repos.outbox.release(row.id, exc.message)
         else:
             await self._fail(row, exc.message, row.attempts + 1)
+
+    async def _migrated(self, row: QueuedMessage, new_chat_id: int) -> None:
+        """The group became a supergroup (Telegram names the new id): this row and every
+        other open one to the old id go to the new id, and the dispatch group follows it
+        (stored, owners told) as when the bot reads the upgrade's service message."""
+        from bot.groups import follow_migration  # groups builds outbox rows
+
+        old = row.message.chat_id
+        title = ""
+        with contextlib.suppress(TelegramError):  # only for the owners' notice
+            title = (await self.bot.get_chat(new_chat_id)).title or ""
+        now = self.clock.now()
+        async with self.repos.db.transaction():
+            await follow_migration(self._app_state, old, new_chat_id, title, None, now)
+            moved = await self.repos.outbox.readdress(old, new_chat_id)
+        log.info("chat %s became %s: %d queued rows follow it", old, new_chat_id, moved)
+        self._wake.set()
 
     async def _fail(self, row: QueuedMessage, error: str, attempts: int) -> None:
         message = row.message

@@ -149,6 +149,17 @@ class OutboxRepository:
             )
             return cursor.rowcount
 
+    async def readdress(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Every open row to ``old_chat_id`` goes to ``new_chat_id`` (a group became a
+        supergroup), the one refused in flight included; returns how many."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE outbox SET chat_id = ?, status = 'pending'"
+                f" WHERE chat_id = ? AND status IN {_OPEN}",
+                (new_chat_id, old_chat_id),
+            )
+            return cursor.rowcount
+
     async def get(self, key: str) -> QueuedMessage | None:
         row = await self.db.fetch_one(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", (key,))
         return None if row is None else _queued(row)
