@@ -105,15 +105,16 @@ class BotProcess:
                 break
             await asyncio.sleep(0.02)
         if self.emulator.bot.poll_generation == polls:
+            code = self.process.poll()
             self.kill()
-            raise AssertionError("the bot never polled:\n" + self.output())
+            raise AssertionError(f"the bot never polled (exit {code}):\n" + self.output())
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, whatever the bot was doing stops mid-way."""
         if self.process is not None and self.process.poll() is None:
+            self.kills += 1  # first: a test seeing the bot dead must find it counted
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
-            self.kills += 1
         self.reap()
 
     def reap(self) -> None:
