@@ -1,9 +1,13 @@
-"""Every command and button, tried by each kind of person: allowed or refused as the README's
-role table says ("Who may do what"), and nothing of another driver's shown."""
+"""Every command and every kind of button, tried by each kind of person: allowed or refused as
+the README's role table says ("Who may do what"), and nothing of another driver's shown.
+
+The commands and the button kinds (callback data prefixes) come from the handlers the bot
+registers, so a new one without a row in the table fails here."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
@@ -33,9 +37,7 @@ def role_table() -> dict[str, dict[str, bool]]:
     """The README's "Who may do what" table: what → role → allowed."""
     text = README.read_text(encoding="utf-8")
     section = text.split("### Who may do what", 1)[1].split("\n#", 1)[0]
-    rows = [
-        line for line in section.splitlines() if line.startswith("| `") or line.startswith("| a ")
-    ]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]  # no header
     table: dict[str, dict[str, bool]] = {}
     for line in rows:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
@@ -45,6 +47,28 @@ def role_table() -> dict[str, dict[str, bool]]:
 
 
 TABLE = role_table()
+
+
+def _button_kind(what: str) -> str | None:
+    """The callback data prefix a row names, as in "(`bd:`)"."""
+    found = re.search(r"\(`(\w+):`\)", what)
+    return found.group(1) if found else None
+
+
+def test_the_readme_table_covers_every_kind_of_button(ferryman: FerrymanApp) -> None:
+    from telegram.ext import CallbackQueryHandler
+
+    kinds = set()
+    for handlers in ferryman.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+                pattern = getattr(handler.pattern, "pattern", handler.pattern)
+                found = re.match(r"\^(\w+):", str(pattern))
+                assert found, f"a button pattern without a prefix: {pattern!r}"
+                kinds.add(found.group(1))
+    listed = {kind for what in TABLE if (kind := _button_kind(what))}
+    assert kinds == listed, (kinds - listed, listed - kinds)
+    assert set(SAMPLES) | {"trip"} == kinds, "a sample press for every kind of button"
 
 
 def test_the_readme_table_covers_every_command_the_bot_has(ferryman: FerrymanApp) -> None:
@@ -98,7 +122,7 @@ async def _answer(person: EmulatedUser, text: str) -> str:
     """The first thing the bot says back, once it has said all it will."""
     before = len(person.messages)
     await person.send(text)
-    await person.next_message()
+    await person.next_message(15.0)  # /export and /qrsheet draw files first
     count = -1
     while count != len(person.messages):  # settle: some commands answer in several messages
         count = len(person.messages)
@@ -149,12 +173,55 @@ async def test_trip_buttons_by_every_role(
         answer = str((query.answer or {}).get("text") or "")
         allowed = role == "driver"
         row = (
-            "a button under an assignment (own trip)"
+            "a button under an assignment, own trip (`trip:`)"
             if allowed
-            else ("a button under another driver's assignment")
+            else "a button under another driver's assignment (`trip:`)"
         )
         expected = TABLE[row]["driver" if role == "other" else role]
         refused = not answer.startswith("Accepted")
         if refused == expected or (refused and "VIN" in answer):
             wrong.append(f"{role}: {answer!r}")
     assert not wrong, wrong
+
+
+#: One harmless press of each kind of button other than the trip's (tested above): an allowed
+#: person gets its answer, a refused one the refusal.
+SAMPLES = {
+    "lang": "lang:en",
+    "prob": "prob:cancel",
+    "rcv": "rcv:ok:not-a-real-link",
+    "mf": "mf:no",
+    "bd": f"bd:{FIXED_NOW.date().isoformat()}",
+    "ra": "ra:{trip}",
+    "staff": "staff:link:admin",
+}
+
+
+@pytest.mark.timeout(200)
+async def test_every_kind_of_button_by_every_role(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> None:
+    _, people, trip = await _people(emulator, start_ferryman)
+    number = trip.inline_keyboard[0][0]["callback_data"].split(":")[1]
+    rows = {_button_kind(what): allowed for what, allowed in TABLE.items()}
+    wrong: list[str] = []
+    for role in ROLES:
+        person = people[role]
+        await _answer(person, "/help")
+        for kind, data in SAMPLES.items():
+            # Crafted: pressed on a message of the bot's in the person's own chat.
+            query = emulator.world.press(
+                emulator.bot, person.user, person.messages[-1].stored, data.format(trip=number)
+            )
+            for _ in range(500):
+                if query.answer is not None:
+                    break
+                await asyncio.sleep(0.01)
+            answer = str((query.answer or {}).get("text") or "")
+            assert query.answer is not None, f"{kind} by {role}: no answer"
+            refused = any(r in answer for r in REFUSED)
+            if refused == rows[kind][role]:
+                wrong.append(f"{kind} by {role}: {answer!r}")
+            await asyncio.sleep(0.1)  # what an allowed press sends, before the next one
+            person.inbox.skip_all()
+    assert not wrong, "\n".join(wrong)
