@@ -28,20 +28,26 @@ from bot.clock import FixedClock
 from bot.config import load_settings
 from bot.outbox.budget import BudgetRateLimiter
 from bot.state import FerrymanApp
+from bot.views import TripButton
 from botapi_emulator import ChatMessage, EmulatedGroup, EmulatedUser, Emulator, sample_image
 from tests.conftest import FIXED_NOW, OWNER_ID
 from tests.e2e.helpers import assign, dispatch, receive_assignment, register, state_of
 from tests.reliability.conftest import config_text
+from tests.reliability.test_authorization import SAMPLES, TABLE
 
 BATCHES = 50
 BATCH_SIZE = 20  # 50 x 20 = 1,000 updates
 ACTORS = ("stranger", "pan", "ivan")
+#: Every command the bot has (the README's role table, which test_authorization holds to the
+#: registered handlers), and a few it has not.
 COMMANDS = (
-    "start", "today", "me", "problem", "language", "help", "invite", "verify", "qrsheet",
-    "board", "export", "assign", "reassign", "cancel", "import", "admins", "addadmin",
-    "whoami", "broadcast", "checkpoint", "settings", "deliver", "x", "start@ferryman_bot",
+    *(what.split()[0][1:] for what in TABLE if what.startswith("/")),
+    "addadmin", "checkpoint", "settings", "deliver", "x", "start@ferryman_bot", "today@other_bot",
 )  # fmt: skip
-BUTTONS = ("acc", "dec", "pick", "cross", "deliver", "problem", "back", "qr", "zz", "")
+BUTTONS = (*(button.value for button in TripButton), "zz", "")
+#: Every other kind of button (callback data prefix; test_authorization holds the list to the
+#: handlers): the people here are drivers and strangers, so the staff's are all refused.
+OTHER_KINDS = tuple(SAMPLES)
 # Tables a hostile update may change, and why.
 MAY_CHANGE = {
     "events": "the append-only audit log records refusals and reports",
@@ -75,6 +81,11 @@ callback_data = st.one_of(
     st.builds(lambda b: f"OTHER:{b}", st.sampled_from(BUTTONS)),  # another driver's trip
     st.builds(lambda b: f"OWN:{b}", st.sampled_from(("zz", "back", "cross", "pick"))),  # stale
     st.text(max_size=8).map(lambda s: LANGUAGE_DATA + s),
+    st.builds(
+        lambda kind, rest: f"{kind}:{rest}",
+        st.sampled_from(OTHER_KINDS),
+        st.text(max_size=20) | st.sampled_from(("go", "now", "no", "send", "cancel", "1", "1:2")),
+    ),
 )
 
 
@@ -272,7 +283,7 @@ async def _play(world: World, update: Hostile) -> None:
     elif kind == "photo":
         await person.send_photo(sample_image(96, 96))
     elif kind == "edit":
-        sent = await person.send("a typo")
+        sent = await person.send(f"a typo {world.played}")  # never a repeat of the last one
         await person.next_message()
         person.inbox.skip_all()
         await person.edit(sent, value)
