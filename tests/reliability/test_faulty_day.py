@@ -102,9 +102,9 @@ class Day:
         await person.send("/today")
 
         async def answered() -> bool:
-            return len(person.messages) > before
+            return any(m.photo for m in person.messages[before:])
 
-        await eventually(answered, within=10)  # a 429 is retried after a second, twice
+        await eventually(answered, within=15)  # a 429 is retried after a second, twice
         await asyncio.sleep(0.3)  # the map pins may follow the photo
         for message in person.messages[before:]:
             self.requested.add((person.id, message.message_id))
