@@ -23,6 +23,7 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 ROLES = ("stranger", "driver", "checkpoint", "admin", "owner")
 CHECKPOINT_ID = 900_000_077
 ADMIN_ID = 900_000_088
+PAN_VIN = "LGXCE4CB7R0000001"
 # What a refusal says, whoever is refused (people here read English).
 REFUSED = (
     "This command is for company admins.",
@@ -110,9 +111,7 @@ async def _people(
     await state.repos.admins.add(ADMIN_ID, owner.id, FIXED_NOW, "Admin Person")
     pan = await add_driver(app, people["driver"], "Pan Guangde", "+8613800000001", language="en")
     await add_driver(app, people["other"], "Ivan Petrov", "+77010000002", language="en")
-    trip = await assign(
-        app, pan, vin="LGXCE4CB7R0000001", service_date=FIXED_NOW.date(), now=FIXED_NOW
-    )
+    trip = await assign(app, pan, vin=PAN_VIN, service_date=FIXED_NOW.date(), now=FIXED_NOW)
     await dispatch(app, trip)
     message = await people["driver"].next_message()
     return app, people, message
@@ -141,12 +140,18 @@ async def test_every_command_by_every_role(
     for what, allowed in TABLE.items():
         if not what.startswith("/"):
             continue
-        for role in ROLES:
-            reply = await _answer(people[role], what)
+        for role in (*ROLES, "other"):
+            person = people[role]
+            before = len(person.messages)
+            reply = await _answer(person, what)
             refused = any(r in reply for r in REFUSED)
-
-            if refused == allowed[role]:
+            if refused == allowed["driver" if role == "other" else role]:
                 wrong.append(f"{what} by {role}: {reply[:80]!r}")
+            # Pan's trip and passport are the staff's and Pan's own business only.
+            if role in ("stranger", "other", "checkpoint"):
+                seen = " ".join(m.content for m in person.messages[before:])
+                if any(mark in seen for mark in (PAN_VIN, "Pan Guangde", "E12345678")):
+                    wrong.append(f"{what} by {role} shows Pan's: {seen[:120]!r}")
     assert not wrong, "\n".join(wrong)
 
 
