@@ -287,14 +287,22 @@ async def _play(world: World, update: Hostile) -> None:
         await person.next_message()
         person.inbox.skip_all()
         await person.edit(sent, value)
-    # The same text, photo or contact again (a double tap, a resend) may get no answer of its
-    # own while a question is pending: the first one's answer stands (handlers.router).
+    # The same text, photo, file or contact as the last one the router saw (a double tap, a
+    # resend) may get no answer of its own while a question is pending: the first one's
+    # answer stands (handlers.router). Commands, presses, stickers, voice notes and locations
+    # never reach the router's memory, so a repeat may have others in between.
     if kind == "contact":
         content: object = (kind, (world.people[value] if value != update.actor else others[0]).id)
+    elif kind == "edit":
+        content = ("text", f"a typo {world.played}")
+    elif kind == "forward" and value == "text":
+        content = ("text", "Take my car")
     else:
         content = (kind, value)
-    repeat = world.last_sent.get(person.id) == content
-    world.last_sent[person.id] = content
+    routed = kind in ("text", "photo", "document", "contact", "edit", "forward")
+    repeat = routed and world.last_sent.get(person.id) == content
+    if routed and not (kind == "forward" and value == "location"):
+        world.last_sent[person.id] = content
     try:
         await person.next_message(1.0 if repeat else 5.0)
     except TimeoutError:
