@@ -57,7 +57,9 @@ async def on_today(update: Update, context: FerrymanContext) -> None:
     if user is None:
         return
     state = context.state
-    trip = await trips.current_trip(state.repos, user.id)
+    trip = await trips.current_trip(state.repos, user.id) or await trips.delivered_abroad(
+        state.repos, user.id, state.clock.now()
+    )
     if trip is None:
         await answer(update, context, NO_ASSIGNMENT)
         return

@@ -134,6 +134,18 @@ async def current_trip(repos: Repositories, telegram_id: int) -> Trip | None:
     return await repos.trips.current_for_driver(driver.id)
 
 
+async def delivered_abroad(repos: Repositories, telegram_id: int, now: datetime) -> Trip | None:
+    """The driver's last delivered trip while they are still in Kazakhstan: its message is
+    where "Back in China" is pressed, so /today shows it when nothing else is current."""
+    driver = await registered_driver(repos, telegram_id)
+    if not await is_in_kazakhstan(repos, driver.id, now):
+        return None
+    for assignment in await repos.assignments.for_driver(driver.id, limit=5):
+        if assignment.status is Status.DELIVERED:
+            return await repos.trips.get(assignment.id)
+    return None
+
+
 async def apply_driver_action(
     repos: Repositories,
     telegram_id: int,

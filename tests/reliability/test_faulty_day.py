@@ -4,7 +4,7 @@ The emulator answers some calls with 429 (retry after 1 s), 500 or a proxy's 502
 some slowly, and drops the connection after some messages were stored (the bot cannot know
 they went out). Through it all the office dispatches, the scheduler reminds and sends the
 group's digests, and each driver accepts, picks up, crosses, delivers with the photo checklist
-and a location. The drivers behave like people: someone who sees no
+and a location, and comes back to China. The drivers behave like people: someone who sees no
 answer presses again, a driver whose buttons did not change asks /today for a fresh copy.
 
 After the day: every driver got the assignment, every step is recorded once, and no chat has
@@ -30,12 +30,18 @@ from bot.jobs import queue_group_digest
 from bot.services import reminders
 from bot.services.assignments import NewAssignment, create_assignment
 from bot.services.dispatch import dispatch_day
+from bot.services.visa import is_in_kazakhstan
 from bot.state import AppState
 from botapi_emulator import EmulatedUser, Emulator, Fault
-from tests.conftest import StartFerryman
+from tests.conftest import FIXED_NOW, StartFerryman
 from tests.e2e.helpers import (
+    assign,
     camera_photo,
+    dispatch,
+    receive_assignment,
+    register,
     state_of,
+    tap,
 )
 from tests.services.manifest_helpers import make_vin
 
@@ -273,6 +279,17 @@ async def test_a_day_of_thirty_drivers_through_429s_5xx_slow_answers_and_drops(
     clock.set(local(14))
     await _everyone(people, day.deliver)
     await _tick(day, 15)
+    clock.set(local(18))
+
+    driver_ids = {p: t.driver_id for p, t in day.trips.items() if t.driver_id is not None}
+
+    def back(person: EmulatedUser, n: int) -> Awaitable[None]:
+        async def home() -> bool:
+            return not await is_in_kazakhstan(day.state.repos, driver_ids[person.id], clock.now())
+
+        return day.press_until(person, "🏠 Back in China", home)
+
+    await _everyone(people, back)
     await _tick(day, 18, 30)
     await day.state.outbox.idle(within=120)
     emulator.faults.clear()
@@ -328,3 +345,52 @@ async def test_a_day_of_thirty_drivers_through_429s_5xx_slow_answers_and_drops(
             wrong.append((chat, doubled, drops[chat], [k for k, c in copies.items() if c > 1]))
     assert not wrong, wrong
     assert any(call.fault for call in emulator.calls)
+
+
+async def test_a_driver_whose_buttons_were_not_updated_gets_back_in_china_from_today(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> None:
+    """The edit that would have shown "Back in China" failed: /today shows the delivered trip
+    with it while the driver is in Kazakhstan (it used to say there was no assignment)."""
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    pan = emulator.user("Pan Guangde", lang="en", phone="+8613800000001")
+    app = await start_ferryman(
+        owners=(owner.id,),
+        group_chat_id=None,
+        extra={
+            "company": {"default_language": "en"},
+            "delivery": {"photo_checklist": ["car_at_lot"]},
+        },
+    )
+    await register(owner, pan, name="Pan Guangde", passport="E12345678", language="en")
+    driver = await state_of(app).repos.drivers.by_telegram_id(pan.id)
+    assert driver is not None
+    trip = await assign(
+        app, driver, vin="LGXCE4CB7R0000001", service_date=FIXED_NOW.date(), now=FIXED_NOW
+    )
+    await dispatch(app, trip)
+    photo, _, _ = await receive_assignment(pan)
+    for _ in range(4):  # accept, picked up, crossed, delivered
+        await tap(pan, photo, photo.buttons[0])
+    assert "Photo 1 of 1" in ((await pan.next_message()).text or "")
+    await pan.send_photo(camera_photo(1))
+    assert "location" in ((await pan.next_message()).text or "")
+    emulator.faults.inject(Fault.server_error(), times=5, method="editMessageCaption")
+    await pan.send_location(*AT_THE_LOT)
+    assert "Something went wrong" in ((await pan.next_message()).text or "")
+    emulator.faults.clear()
+    refreshed = await state_of(app).repos.assignments.get(trip.id)
+    assert refreshed is not None and refreshed.status is Status.DELIVERED
+    assert "🏠 Back in China" not in photo.buttons  # the edit was lost
+
+    pan.inbox.skip_all()
+    await pan.send("/today")
+    again = await pan.next_message()
+    assert again.photo and "Status: delivered" in again.content
+    assert again.buttons == ["🏠 Back in China"]
+    answer = await tap(pan, again, "🏠 Back in China")
+    assert str(answer.get("text")).startswith("Welcome back to China")
+    await pan.send("/today")
+    assert (await pan.next_message()).text == (
+        "You have no assignment right now. It will arrive here."
+    )
