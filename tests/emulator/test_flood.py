@@ -61,18 +61,22 @@ def max_in_window(stamps: list[float], window: float) -> int:
 
 
 async def test_shared_budget_delivers_a_burst_without_loss(emulator: Emulator) -> None:
-    """300 sends to 300 chats at once through Ferryman's budget: all arrive, the limit holds.
+    """300 sends to 300 chats at once through Ferryman's budget: all arrive once, and the
+    server, enforcing the same limit, never has to refuse one.
 
-    The limit is scaled up from Telegram's 30/s so the test takes seconds, not ten. The
-    budget's strict sliding window offers the server no more than it accepts as the requests
-    leave; 64 requests racing each other on a starved CPU can still arrive bunched, and the
-    rare 429 that causes is retried after retry_after. bench_dispatch counts 429s for real.
+    This holds whatever the CPU does, so nothing here depends on timing: the budget counts a
+    call from its grant until its answer, and the server counts it when it arrives, in between.
+    Whenever the server sees ``limit`` calls within a second, all of them were still counted by
+    the budget when the last of them was granted, so it could not have been granted. The limit
+    is scaled up from Telegram's 30/s so the test takes seconds, not ten.
     """
     limit = 150
     emulator.flood.configure(FloodLimits(per_second=limit))
     users = [emulator.user(f"Driver {i}", started=True) for i in range(300)]
     limiter = BudgetRateLimiter(Budget(per_second=limit))
-    request = HTTPXRequest(connection_pool_size=64)
+    # A starved CPU may keep a granted call waiting for a pooled connection; that delays it,
+    # which the budget allows for, but must not fail it.
+    request = HTTPXRequest(connection_pool_size=64, pool_timeout=30.0)
     async with ExtBot(
         emulator.token, base_url=emulator.api_base_url, rate_limiter=limiter, request=request
     ) as bot:
@@ -83,8 +87,8 @@ async def test_shared_budget_delivers_a_burst_without_loss(emulator: Emulator) -
     assert all(len(user.messages) == 1 for user in users)
     assert all(user.messages[0].text == f"Assignment for {user.name}" for user in users)
     calls = emulator.calls_to("sendMessage")
-    accepted = sorted(call.finished for call in calls if call.status == 200)
-    assert len(accepted) == 300
-    # Finish times are stamped after the emulator admitted each call, so a starved CPU can
-    # bunch a couple of them into one window; the admissions themselves stay within the limit.
-    assert max_in_window(accepted, 1.0) <= limit + 3
+    # Not one 429: every call was accepted the first time, none retried.
+    assert [call.status for call in calls] == [200] * 300
+    # And what the server accepted, stamped between a call's arrival and its answer, is within
+    # the limit in every second (the same argument as above, with no tolerance).
+    assert max_in_window(sorted(call.finished for call in calls), 1.0) <= limit
