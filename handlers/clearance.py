@@ -136,7 +136,7 @@ async def on_qrsheet(update: Update, context: FerrymanContext) -> None:
     await context.bot.send_chat_action(chat.id, ChatAction.UPLOAD_DOCUMENT)
     labels = messages.sheet_labels(t, language, day.isoformat())
     try:
-        sheet = await build_day_sheet(state.repos, state.clearance, day, labels)
+        sheet = await build_day_sheet(state.repos, state.clearance, day, labels, language)
     except SigningUnavailable:
         await message.reply_text(t.get(language, messages.SHEET_NO_KEY))
         return

@@ -33,7 +33,9 @@ async def build_sheet(settings: Settings, day: date) -> tuple[bytes, int, int]:
         repos = Repositories.build(db)
         translator = Translator.load(settings.company.default_language)
         labels = sheet_labels(translator, settings.company.default_language, day.isoformat())
-        sheet = await build_day_sheet(repos, service, day, labels)
+        sheet = await build_day_sheet(
+            repos, service, day, labels, settings.company.default_language
+        )
     finally:
         await service.close()
         await db.close()

@@ -9,6 +9,7 @@ from datetime import date
 from bot.clearance.service import ClearanceService, ImageJob
 from bot.clearance.sheet import Sheet, SheetEntry, SheetLabels, page_count
 from bot.domain.lifecycle import Status
+from bot.domain.models import Place
 from storage.repositories import Repositories
 
 
@@ -21,9 +22,10 @@ class DaySheet:
 
 
 async def sheet_entries(
-    repos: Repositories, service: ClearanceService, day: date
+    repos: Repositories, service: ClearanceService, day: date, language: str | None = None
 ) -> list[SheetEntry]:
-    """Every car of the day that still travels (cancelled ones are left off), by assignment."""
+    """Every car of the day that still travels (cancelled ones are left off), by assignment;
+    destinations named in ``language`` (the sheet's labels') where the settings name them so."""
     assignments = [a for a in await repos.assignments.for_day(day) if a.status != Status.CANCELLED]
     drivers = await repos.drivers.by_ids(sorted({a.driver_id for a in assignments if a.driver_id}))
     places = {p.id: p for p in await repos.places.all()}
@@ -46,16 +48,26 @@ async def sheet_entries(
                 service_date=a.service_date,
                 model=" ".join(part for part in (vehicle.model, vehicle.colour) if part),
                 driver=driver.name if driver is not None else "",
-                destination=destination.name if destination is not None else "",
+                destination=_place_name(destination, language),
             )
         )
     return entries
 
 
+def _place_name(place: Place | None, language: str | None) -> str:
+    if place is None:
+        return ""
+    return place.name_in(language) if language else place.name
+
+
 async def build_day_sheet(
-    repos: Repositories, service: ClearanceService, day: date, labels: SheetLabels
+    repos: Repositories,
+    service: ClearanceService,
+    day: date,
+    labels: SheetLabels,
+    language: str | None = None,
 ) -> DaySheet:
-    entries = await sheet_entries(repos, service, day)
+    entries = await sheet_entries(repos, service, day, language)
     pdf = await service.sheet_pdf(Sheet(tuple(entries), labels))
     return DaySheet(day, pdf, len(entries), page_count(entries))
 

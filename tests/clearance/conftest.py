@@ -16,7 +16,9 @@ from tests.clearance.helpers import NOW, SERVICE_DATE, clearance_settings, vin
 
 PLACES = (
     PlaceSettings("horgos-yard", "Horgos Export Vehicle Yard", "yard", 44.214, 80.408),
-    PlaceSettings("almaty-lot", "Almaty delivery lot", "lot", 43.3, 76.9),
+    PlaceSettings(
+        "almaty-lot", "Almaty delivery lot", "lot", 43.3, 76.9, names={"zh": "阿拉木图交车场"}
+    ),
 )
 
 

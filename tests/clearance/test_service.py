@@ -172,6 +172,10 @@ async def test_the_day_sheet_holds_every_live_car_and_scans(world: World) -> Non
     assert [e.assignment_id for e in entries] == [kept[0].id, kept[1].id, unassigned.id]
     assert entries[2].code == world.service.generate(unassigned.id, vin(12), SERVICE_DATE)
     assert entries[0].model == "BYD Han white" and entries[2].driver == ""
+    # The sticker names the lot as the sheet's reader does (the labels' language).
+    chinese = await sheet_entries(world.repos, world.service, SERVICE_DATE, "zh")
+    assert entries[0].destination == "Almaty delivery lot"
+    assert chinese[0].destination == "阿拉木图交车场"
     sheet = await build_day_sheet(world.repos, world.service, SERVICE_DATE, SheetLabels())
     assert (sheet.codes, sheet.pages) == (3, 1)
     assert sorted(pdf_codes(sheet.pdf)[1]) == sorted(e.code for e in entries)
