@@ -27,6 +27,7 @@ from bot.clock import FixedClock
 from bot.domain.lifecycle import Status
 from bot.domain.models import Assignment, Driver
 from bot.jobs import queue_group_digest
+from bot.outbox.budget import BudgetRateLimiter
 from bot.services import reminders
 from bot.services.assignments import NewAssignment, create_assignment
 from bot.services.dispatch import dispatch_day
@@ -362,6 +363,10 @@ async def test_a_driver_whose_buttons_were_not_updated_gets_back_in_china_from_t
             "delivery": {"photo_checklist": ["car_at_lot"]},
         },
     )
+    # Pacing is not under test: at one message a second per chat the registration trails.
+    limiter = app.bot.rate_limiter
+    assert isinstance(limiter, BudgetRateLimiter)
+    limiter.budget.chat_rate = limiter.budget.chat_burst = 1000.0
     await register(owner, pan, name="Pan Guangde", passport="E12345678", language="en")
     driver = await state_of(app).repos.drivers.by_telegram_id(pan.id)
     assert driver is not None
