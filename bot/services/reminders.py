@@ -307,10 +307,11 @@ async def queue_daily_summary(state: AppState, day: date) -> int:
         if e.kind is EventKind.DELIVER and e.payload.get("flagged") and e.assignment_id
     )
     still_planned = {a.id for a in trips if a.status is Status.PLANNED}
-    held: dict[int, str] = {}  # the latest reason for each trip still not sent
+    held: dict[int, tuple[str, str]] = {}  # the latest reason (and date) of each trip not sent
     for e in events:
         if e.kind is EventKind.NOT_DISPATCHED and e.assignment_id in still_planned:
-            held[e.assignment_id] = str(e.payload.get("reason"))
+            eligible = e.payload.get("eligible_on")
+            held[e.assignment_id] = (str(e.payload.get("reason")), str(eligible or "?"))
 
     def numbers(ids: list[int]) -> str:
         return ", ".join(f"#{n}" for n in ids[:50]) + (" …" if len(ids) > 50 else "")
@@ -328,8 +329,8 @@ async def queue_daily_summary(state: AppState, day: date) -> int:
         lines.append(tr.get(language, SUMMARY_FLAGGED, numbers=numbers(flagged)))
     if held:
         items = "; ".join(
-            f"#{aid} {tr.get(language, REASONS[Reason(reason)], date='…')}"
-            for aid, reason in list(held.items())[:30]
+            f"#{aid} {tr.get(language, REASONS[Reason(reason)], date=eligible)}"
+            for aid, (reason, eligible) in list(held.items())[:30]
         )
         lines.append(tr.get(language, SUMMARY_HELD, count=len(held), items=items))
     messages = [

@@ -9,6 +9,7 @@ from bot.domain.lifecycle import Status
 from bot.domain.models import Driver
 from bot.domain.vin import check_digit
 from bot.services.dispatch import dispatch_day
+from bot.services.reminders import queue_daily_summary
 from bot.state import AppState
 from botapi_emulator import EmulatedUser, Emulator
 from tests.conftest import FIXED_NOW, StartFerryman
@@ -43,7 +44,8 @@ async def test_evening_dispatch_sends_one_qr_message_and_holds_back_who_may_not_
     ivan = emulator.user("Ivan Petrov", started=True)  # 91 days in Kazakhstan lately
     old = emulator.user("Old Passport", started=True)
     gone = emulator.user("Gone Away", started=True)  # blocked the bot
-    app = await start_ferryman(owners=(owner.id,), extra=ENGLISH)
+    group = emulator.group("Dispatch", members=[owner])
+    app = await start_ferryman(owners=(owner.id,), group_chat_id=group.id, extra=ENGLISH)
     state = state_of(app)
     drivers = {user.id: await driver_for(state, user, user.name) for user in (pan, ma, ivan, gone)}
     drivers[old.id] = await driver_for(
@@ -83,6 +85,16 @@ async def test_evening_dispatch_sends_one_qr_message_and_holds_back_who_may_not_
     assert "Gone Away: cannot be reached" in text
     for user in (ivan, old, gone):
         await user.no_message()
+
+    # The day's summary to the group names the same trips, the visa one with its date.
+    assert await queue_daily_summary(state, TOMORROW) == 1
+    (summary,) = await group.next_messages(1)
+    held_line = (summary.text or "").splitlines()[-1]
+    assert held_line.startswith("🚫 Not dispatched (3):")
+    ivan_trip = trips[ivan.id].id
+    assert f"#{ivan_trip} visa-free days would be exceeded; eligible again on 2025-05-31" in (
+        held_line
+    )
 
     again = await dispatch_day(state, TOMORROW)  # a second run (e.g. /dispatch) adds nothing
     assert (again.queued, len(again.held)) == (0, 3)
