@@ -23,7 +23,7 @@ from PIL import ImageFont
 from bot.clearance.fonts import SANS, SANS_BOLD, find_cjk_font, find_font
 from bot.domain.lifecycle import Status
 from bot.i18n import N_
-from bot.timefmt import format_clock, format_time
+from bot.timefmt import format_clock, format_time, zone_label
 from storage.codec import date_to_db, dt_from_db
 from storage.repositories import Repositories
 
@@ -302,6 +302,7 @@ IMAGE_ROWS = 40  # beyond this a phone screen shows nothing readable; the rest i
 IMAGE_WIDTH = 1080
 IMAGE_COLUMNS = (N_("Trip"), N_("Driver"), N_("Car"), N_("To"), N_("Pickup"), N_("Status"))
 IMAGE_MORE = N_("+{count} more trips: /export has them all")
+IMAGE_ZONE = N_("pickup times {zone}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,6 +345,8 @@ def board_picture(
             )
         )
     counts = " · ".join(f"{t(BOARD_STATUS_LABELS[s])} {n}" for s, n in board.counts.items() if n)
+    # The column shows bare clock times; every time shown carries its zone, so the line says it.
+    counts += " · " + t(IMAGE_ZONE, zone=zone_label(board.now.astimezone(zone)))
     hidden = len(ordered) - len(rows)
     return BoardPicture(
         title=t(TITLE, day=board.day.isoformat(), total=len(board.trips)),

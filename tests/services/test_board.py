@@ -75,7 +75,9 @@ async def test_the_picture_is_a_png_a_phone_shows_full_width(
     pan = await add_driver(repos, 501)
     await add_trip(repos, clearance, pan)
     board = await load_board(repos, SERVICE_DATE, NOW)
-    png = await board_png(board_picture(board, TZ, english))
+    picture = board_picture(board, TZ, english)
+    assert picture.summary == "planned 1 · pickup times UTC+8"  # the column's times are bare
+    png = await board_png(picture)
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width == 1080
         # The trip's row is coloured by its status (planned: light grey).
