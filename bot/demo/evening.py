@@ -104,9 +104,12 @@ async def _decline_and_reassign(day: Day) -> None:
     choose = await day.reply(admin, since, lambda m: bool(m.buttons))
     label = next(label for label in choose.buttons if spare.name in label)
     user = day.user_of(spare)
-    got = day.mark(user)
+    got, since = day.mark(user), day.mark(admin)
     await day.press(admin, choose, label)
     message = await day.reply(user, got, lambda m: bool(m.photo))
+    # The admin's confirmation is a direct answer, not an outbox message: wait for it before
+    # the clock moves on, or the transcript would show it at the next step's time.
+    await day.reply(admin, since, lambda m: (m.text or "").startswith("✅"))
     day.cars[car.vin] = Car(car.vin, car.destination, spare, user, message, car.receiver)
     await day.until(day.at(19, 20, day=-1))
     await _accept(day, day.cars[car.vin])
