@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.domain.events import EventKind
-from bot.domain.models import Event, Place, Trip
+from bot.domain.models import Driver, Event, Place, Trip
 from bot.i18n import N_, Translator
 from bot.telegram_limits import MESSAGE_LIMIT, split_text
 from bot.timefmt import format_number, format_time
@@ -51,11 +51,11 @@ class Digest:
         return sum(self.counts.values()) > 0 or bool(self.late)
 
 
-def _details(trip: Trip | None, event: Event) -> dict[str, object]:
+def _details(trip: Trip | None, event: Event, driver: Driver | None) -> dict[str, object]:
     return {
         "number": event.assignment_id or "?",
         "vin": trip.vehicle.vin if trip else "?",
-        "driver": trip.driver.name if trip and trip.driver else "?",
+        "driver": driver.name if driver else "?",
         "place": trip.destination if trip else None,
         "distance": event.payload.get("distance_m", "?"),
     }
@@ -80,9 +80,13 @@ async def collect(repos: Repositories, name: str = GROUP_DIGEST) -> Digest | Non
             listed.append((digest.late, event))
     # The trips of every listed event in one read, not one per line of the digest.
     trips = await repos.trips.many([e.assignment_id for _, e in listed if e.assignment_id])
+    # A line names the driver the event was about: who declined a trip since reassigned is
+    # not its new driver.
+    drivers = await repos.drivers.by_ids(sorted({e.driver_id for _, e in listed if e.driver_id}))
     for items, event in listed:
         trip = None if event.assignment_id is None else trips.get(event.assignment_id)
-        items.append(_details(trip, event))
+        driver = drivers.get(event.driver_id) if event.driver_id else None
+        items.append(_details(trip, event, driver or (trip.driver if trip else None)))
     return digest
 
 

@@ -7,6 +7,7 @@ from bot.clearance import ClearanceService
 from bot.domain.events import EventKind
 from bot.i18n import Translator
 from bot.services.digest import GROUP_DIGEST, MAX_LISTED, MESSAGE_LIMIT, collect, render
+from bot.services.manifest_changes import reassign
 from storage.repositories import Repositories
 from tests.services.helpers import NOW, add_driver, add_trip
 
@@ -60,3 +61,19 @@ async def test_a_busy_day_is_summed_up_and_split_into_telegram_sized_messages(
     joined = "\n".join(messages)
     assert joined.count("⚠️") == MAX_LISTED and "… and 15 more" in joined
     assert all(len(m) <= MESSAGE_LIMIT for m in messages)
+
+
+async def test_a_decline_names_who_declined_though_the_trip_has_a_new_driver(
+    repos: Repositories, clearance: ClearanceService
+) -> None:
+    ma, daniyar = await add_driver(repos, 1), await add_driver(repos, 2)
+    trip = await add_trip(repos, clearance, ma)
+    await repos.events.append(
+        EventKind.DECLINE, recorded_at=NOW, assignment_id=trip.assignment.id, driver_id=ma.id
+    )
+    await reassign(repos, trip.assignment.id, daniyar, now=NOW, actor=700)
+    digest = await collect(repos)
+    assert digest is not None
+    (text,) = render(digest, Translator.load("en"), "en", ZoneInfo(ZONE_NAME))
+    assert f"❌ Declined: #{trip.assignment.id} {trip.vehicle.vin}, Driver 1" in text
+    assert "Driver 2" not in text
