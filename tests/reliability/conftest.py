@@ -141,31 +141,57 @@ class BotProcess:
         self.emulator.watch(watcher)
 
     def kill_while_writing(self, database: Path, *, held: float = 0.02) -> threading.Thread:
-        """SIGKILL the bot once it has held SQLite's write lock for ``held`` seconds.
+        """SIGKILL the bot once it has held SQLite's write lock for ``held`` seconds of its time.
 
         A probe connection asks for the write lock without waiting (``BEGIN IMMEDIATE``,
-        timeout 0) every millisecond or two and gives it back at once; "locked" for ``held``
-        seconds running is the bot inside a long write transaction, which the kill cuts.
+        timeout 0) every millisecond or two and gives it back at once; "locked" is the bot
+        inside a write transaction. From the first "locked" on, the bot only runs in short
+        slices between SIGSTOPs, and the lock is checked while it is stopped: on a busy
+        machine a probe that is slow to look again cannot let the transaction finish before
+        the kill, and the kill lands where the lock was last seen held.
         """
+
+        def locked(db: sqlite3.Connection) -> bool:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            db.execute("ROLLBACK")
+            return False
+
+        def signal_bot(signum: signal.Signals) -> None:
+            assert self.process is not None
+            with suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signum)
 
         def probe() -> None:
             with closing(sqlite3.connect(database, timeout=0, isolation_level=None)) as db:
-                since: float | None = None
                 deadline = time.monotonic() + 60
                 while self.alive and time.monotonic() < deadline:
-                    try:
-                        db.execute("BEGIN IMMEDIATE")
-                    except sqlite3.OperationalError:
-                        since = since or time.monotonic()
-                        if time.monotonic() - since >= held:
-                            self.kill()
+                    if not locked(db):
+                        time.sleep(0.001)
+                        continue
+                    ran = 0.0
+                    signal_bot(signal.SIGSTOP)
+                    while locked(db):  # stopped inside the transaction
+                        if ran >= held:
+                            self.kill()  # SIGKILL ends a stopped process too
                             return
-                    else:
-                        db.execute("ROLLBACK")
-                        since = None
-                    time.sleep(0.001)
+                        signal_bot(signal.SIGCONT)
+                        started = time.monotonic()
+                        time.sleep(0.002)
+                        signal_bot(signal.SIGSTOP)
+                        ran += time.monotonic() - started
+                    signal_bot(signal.SIGCONT)  # a short write, not the long one: look again
 
-        thread = threading.Thread(target=probe, name="kill-while-writing", daemon=True)
+        def run() -> None:
+            try:
+                probe()
+            finally:
+                if self.alive:  # never leave a bot stopped behind, whatever went wrong
+                    signal_bot(signal.SIGCONT)
+
+        thread = threading.Thread(target=run, name="kill-while-writing", daemon=True)
         thread.start()
         return thread
 
