@@ -12,7 +12,8 @@ Registering a dialog (in the module's ``register(app)``)::
 
 A repeat (the same text, photo or contact again within ``REPEAT_WINDOW``: a double tap, or a
 resend after no reply) is never taken as the answer to the next question: it goes to the
-dialog's ``on_repeat`` (typically: ask the current question again), or is dropped.
+dialog's ``on_repeat`` (typically: ask the current question again), or is dropped. A message
+whose handling failed is forgotten, so sending it again is handled as new.
 """
 
 from __future__ import annotations
@@ -90,7 +91,17 @@ async def route(update: Update, context: FerrymanContext) -> None:
         if dialog.on_repeat is not None:
             await dialog.on_repeat(update, context)
         raise ApplicationHandlerStop
-    if await dialog.answer(update, context):
+    try:
+        taken = await dialog.answer(update, context)
+    except ApplicationHandlerStop:
+        raise
+    except Exception:
+        # Not handled (e.g. Telegram failed to give us the photo): the person who sends it
+        # again, as they will, is retrying, not repeating, and must not hear "already filed".
+        if key is not None:
+            await state.repos.answers.forget(caller.telegram_id, key)
+        raise
+    if taken:
         raise ApplicationHandlerStop
 
 

@@ -191,3 +191,12 @@ class AnswerRepository:
                 (telegram_id, fingerprint, dt_to_db(now)),
             )
             return False
+
+    async def forget(self, telegram_id: int, fingerprint: str) -> None:
+        """Forget this answer (if it is still the last one): its handling failed midway, so
+        the same message sent again is a retry to handle, not a repeat to drop."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM last_answers WHERE telegram_id = ? AND fingerprint = ?",
+                (telegram_id, fingerprint),
+            )

@@ -104,12 +104,13 @@ async def test_a_photo_telegram_failed_to_hand_over_is_filed_when_sent_again(
     # Telegram fails to give the bot the photo: nothing is filed.
     emulator.faults.inject(Fault.server_error(), method="getFile")
     vin_plate = camera_photo(1)
-    await pan.send_photo(vin_plate)
+    sent = await pan.send_photo(vin_plate)
     assert "Please try again" in ((await pan.next_message()).text or "")
     assert await state.repos.proofs.for_assignment(trip.id) == []
 
-    # Pan sends the same photo again at once: it is filed, not refused as "already filed".
-    await pan.send_photo(vin_plate)
+    # Pan sends the same photo again at once (the same file, as a client's resend): it is
+    # filed, not refused as "already filed".
+    await pan.resend(sent)
     assert "Photo 2 of 3" in ((await pan.next_message()).text or "")
     proofs = await state.repos.proofs.for_assignment(trip.id)
     assert [p.checklist_item for p in proofs] == ["vin_plate"]
