@@ -5,13 +5,15 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler
 
+from bot.domain.pending import InputKind
 from bot.i18n import N_
 from bot.notify import NoDriver, send_assignment
 from bot.services import problems, trips
+from bot.services.errors import Refusal
 from bot.services.visa import driver_visa_status
 from bot.state import FerrymanApp, FerrymanContext
 from bot.timefmt import format_day, format_time
-from handlers.common import answer, refusals_answered, user_language
+from handlers.common import answer, refusals_answered, refuse, user_language
 from handlers.onboarding import language_keyboard
 from handlers.problem_report import ask_for_problem
 from handlers.registry import NEW, PRIVATE, add
@@ -123,6 +125,13 @@ async def on_problem(update: Update, context: FerrymanContext) -> None:
 async def on_language(update: Update, context: FerrymanContext) -> None:
     message, user = update.effective_message, update.effective_user
     if message is None or user is None:
+        return
+    caller = context.caller
+    onboarding = caller.pending_kind is InputKind.ONBOARDING  # picks a language on the way
+    if caller.driver is None and not caller.is_staff and not onboarding:
+        # A stranger's choice would be stored nowhere (the buttons refuse them): say how to
+        # become a driver instead, in the language their Telegram client asks for.
+        await refuse(update, context, Refusal.NOT_REGISTERED, "/language")
         return
     state = context.state
     language = await user_language(state, user)

@@ -48,3 +48,23 @@ async def test_used_and_expired_links_and_double_registration(
     await other.send("/start not-a-real-token")
     assert "not valid" in ((await other.next_message()).text or "")
     assert await state.repos.drivers.by_telegram_id(other.id) is None
+
+
+async def test_a_strangers_language_says_how_to_register_and_an_invited_one_picks(
+    emulator: Emulator, start_ferryman: StartFerryman
+) -> None:
+    owner = emulator.user("Li Wei", lang="en", started=True)
+    await start_ferryman(owners=(owner.id,))
+    stranger = emulator.user("Wang Fang", lang="zh", started=True)
+    await stranger.send("/language")
+    hint = await stranger.next_message()
+    # Buttons would lead nowhere (a stranger's choice is stored nowhere): the way in instead,
+    # in the language of the stranger's Telegram.
+    assert hint.text == "您尚未注册。请向调度员索取邀请链接。" and not hint.buttons
+
+    token = await invite(owner, "Aigerim")
+    invited = emulator.user("Aigerim", lang="en", phone="+77010000009")
+    await invited.send(f"/start {token}")
+    await invited.next_message()  # choose a language
+    await invited.send("/language")  # mid-registration: the choice is part of it
+    assert "English" in (await invited.next_message()).buttons
