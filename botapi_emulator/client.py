@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
     from botapi_emulator.emulator import Emulator
 
+#: How long a person waits for the bot by default: a ceiling for "nothing came", not the time
+#: an answer takes (a wait ends as soon as it comes). Generous, because a loaded 2-core machine
+#: drawing a PDF or a QR can take several seconds; a test that expects silence names its own.
+WAIT = 20.0
 _FORWARDED_KEYS = (
     "text",
     "entities",
@@ -221,7 +225,7 @@ class Press:
     def answered(self) -> bool:
         return self.query.answer is not None
 
-    async def answer(self, within: float = 5.0) -> JSON:
+    async def answer(self, within: float = WAIT) -> JSON:
         """The bot's answerCallbackQuery parameters (text, show_alert, url, cache_time)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
@@ -257,7 +261,7 @@ class _Inbox:
         sent = self._sent()
         return ChatMessage(self._emulator, self._bot, sent[-1]) if sent else None
 
-    async def next_message(self, within: float = 5.0) -> ChatMessage:
+    async def next_message(self, within: float = WAIT) -> ChatMessage:
         """The next message from the bot not yet taken by ``next_message``."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
@@ -274,7 +278,7 @@ class _Inbox:
                 )
             await self._bot.changed.wait(remaining)
 
-    async def next_messages(self, count: int, within: float = 5.0) -> list[ChatMessage]:
+    async def next_messages(self, count: int, within: float = WAIT) -> list[ChatMessage]:
         return [await self.next_message(within) for _ in range(count)]
 
     async def no_message(self, within: float = 0.3) -> None:
@@ -303,10 +307,10 @@ class _Receiving:
     def last_message(self) -> ChatMessage | None:
         return self.inbox.last_message
 
-    async def next_message(self, within: float = 5.0) -> ChatMessage:
+    async def next_message(self, within: float = WAIT) -> ChatMessage:
         return await self.inbox.next_message(within)
 
-    async def next_messages(self, count: int, within: float = 5.0) -> list[ChatMessage]:
+    async def next_messages(self, count: int, within: float = WAIT) -> list[ChatMessage]:
         return await self.inbox.next_messages(count, within)
 
     async def no_message(self, within: float = 0.3) -> None:

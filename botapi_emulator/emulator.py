@@ -202,7 +202,7 @@ class Emulator:
     def describe_calls(self, last: int = 10) -> str:
         return "\n".join(str(call) for call in list(self.server.calls)[-last:])
 
-    async def drained(self, within: float = 5.0, token: str | None = None) -> None:
+    async def drained(self, within: float = 20.0, token: str | None = None) -> None:
         """Wait until the bot has taken every pending update (polling or webhook)."""
         state = self.bot_state(token)
         loop = asyncio.get_running_loop()

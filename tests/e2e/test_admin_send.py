@@ -45,7 +45,7 @@ async def test_broadcast_counts_delivered_and_blocked(office: Any) -> None:
             await user.next_message()
         ).text == "明天霍尔果斯口岸闭关一天。\nNo trips on Friday."
     await state_of(app).outbox.idle()
-    for _ in range(100):
+    for _ in range(400):
         if "done" in (progress.text or ""):
             break
         await drivers[0].no_message(0.05)

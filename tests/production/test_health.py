@@ -23,7 +23,7 @@ from tests.e2e.helpers import state_of
 
 
 async def wait_for_status(database: Path) -> Runtime:
-    for _ in range(100):
+    for _ in range(400):
         runtime = read_status(status_path(database))
         if runtime is not None:
             return runtime

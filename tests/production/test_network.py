@@ -131,7 +131,7 @@ async def test_telegram_failing_mid_update_is_one_warning_line(
     emulator.faults.inject(Fault.bad_gateway(), times=20, method="sendMessage")
     caplog.set_level(logging.WARNING)
     await pan.send("/start")
-    for _ in range(100):
+    for _ in range(400):
         if any(r.name == "ferryman.errors" for r in caplog.records):
             break
         await asyncio.sleep(0.05)

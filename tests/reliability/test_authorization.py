@@ -121,7 +121,12 @@ async def _answer(person: EmulatedUser, text: str) -> str:
     """The first thing the bot says back, once it has said all it will."""
     before = len(person.messages)
     await person.send(text)
-    await person.next_message(15.0)  # /export and /qrsheet draw files first
+    # A ceiling, not a pace: /export, /qrsheet and /board draw files first, in worker processes
+    # that a loaded 2-core machine may take many seconds to start.
+    try:
+        await person.next_message(60.0)
+    except TimeoutError as silence:
+        raise AssertionError(f"{person.user.full_name}: no answer to {text!r}") from silence
     count = -1
     while count != len(person.messages):  # settle: some commands answer in several messages
         count = len(person.messages)
@@ -171,7 +176,7 @@ async def test_trip_buttons_by_every_role(
             await _answer(person, "/help")
             target = person.messages[-1]
         query = emulator.world.press(emulator.bot, person.user, target.stored, data)
-        for _ in range(500):
+        for _ in range(2000):
             if query.answer is not None:
                 break
             await asyncio.sleep(0.01)
@@ -218,7 +223,7 @@ async def test_every_kind_of_button_by_every_role(
             query = emulator.world.press(
                 emulator.bot, person.user, person.messages[-1].stored, data.format(trip=number)
             )
-            for _ in range(500):
+            for _ in range(2000):
                 if query.answer is not None:
                     break
                 await asyncio.sleep(0.01)

@@ -77,10 +77,10 @@ async def _send_photo_until_answered(driver: EmulatedUser, bot: BotProcess, data
     # Taken but unconfirmed, the update comes again after the restart; if it never does,
     # the driver, hearing nothing, sends the photo again.
     try:
-        return (await driver.next_message(5.0)).text or ""
+        return (await driver.next_message(15.0)).text or ""
     except TimeoutError:
         await driver.send_photo(data)
-        return (await driver.next_message(10.0)).text or ""
+        return (await driver.next_message(30.0)).text or ""
 
 
 async def test_a_delivery_survives_sigkill_three_times_over(
@@ -89,14 +89,14 @@ async def test_a_delivery_survives_sigkill_three_times_over(
     pan, trip_message = await _ready_to_deliver(live_emulator, config_path)
     await bot_process.start()
     await pan.send_photo(PHOTOS[0])
-    assert "Photo 2 of 3" in ((await pan.next_message(10)).text or "")
+    assert "Photo 2 of 3" in ((await pan.next_message(30)).text or "")
 
     # Killed while downloading photo 2: the update was taken but never finished.
     bot_process.kill_when("getFile")
     reply = await _send_photo_until_answered(pan, bot_process, PHOTOS[1])
     if "already filed" in reply:  # stored before the kill: ask what is next
         await pan.send("?")
-        reply = (await pan.next_message(10)).text or ""
+        reply = (await pan.next_message(30)).text or ""
     assert "Photo 3 of 3" in reply, reply
 
     # Killed while telling the driver photo 3 is in: stored, but the bot never heard back.
@@ -114,7 +114,7 @@ async def test_a_delivery_survives_sigkill_three_times_over(
         await bot_process.start()
     if done is None:
         await pan.send("/today")
-        done = (await pan.next_message(10)).text or ""
+        done = (await pan.next_message(30)).text or ""
     await bot_process.stop()
     assert (bot_process.starts, bot_process.kills) == (4, 3)
     assert done.startswith("✅") or "Delivered" in done or "delivered" in done, done
