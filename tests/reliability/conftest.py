@@ -100,7 +100,11 @@ class BotProcess:
                 start_new_session=True,
             )
         self.starts += 1
-        for _ in range(3000):
+        # A ceiling, not a pace: a fresh interpreter importing the bot on a loaded 2-core
+        # machine can take tens of seconds; the first poll ends the wait.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 180
+        while loop.time() < deadline:
             if self.emulator.bot.poll_generation > polls or not self.alive:
                 break
             await asyncio.sleep(0.02)
