@@ -34,7 +34,7 @@ from bot.notify import ASSIGNMENT_MESSAGE
 from bot.outbox import Method, Outgoing, Priority, QueuedMessage
 from bot.services.trips import BORDER_CROSSED, BORDER_RETURNED, load_trip
 from bot.state import AppState
-from bot.telegram_limits import MESSAGE_LIMIT
+from bot.telegram_limits import MESSAGE_LIMIT, split_text
 from bot.views import trip_caption, trip_keyboard
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ async def _tell_admins_about_held(state: AppState, report: DispatchReport, now: 
                     reason=reason,
                 )
             )
-        for part, text in enumerate(_chunks(lines)):
+        for part, text in enumerate(split_text("\n".join(lines), MESSAGE_LIMIT)):
             await repos.outbox.add(
                 Outgoing(
                     chat_id=admin_id,
@@ -289,20 +289,6 @@ async def _tell_admins_about_held(state: AppState, report: DispatchReport, now: 
 def _first_admin(state: AppState) -> int:
     owners = state.settings.company.owners
     return owners[0] if owners else 0
-
-
-def _chunks(lines: list[str]) -> list[str]:
-    parts: list[str] = []
-    current = ""
-    for line in lines:
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > MESSAGE_LIMIT and current:
-            parts.append(current)
-            candidate = line
-        current = candidate[:MESSAGE_LIMIT]
-    if current:
-        parts.append(current)
-    return parts
 
 
 # --- what the sender calls -----------------------------------------------------------------
