@@ -175,27 +175,21 @@ class EventRepository:
         self, assignment_ids: list[int], kinds: tuple[str, ...]
     ) -> list[Event]:
         """The events of these kinds for many assignments at once (one query per 500)."""
-        found: list[Event] = []
-        kind_marks = ",".join("?" * len(kinds))
-        for start in range(0, len(assignment_ids), 500):
-            chunk = assignment_ids[start : start + 500]
-            rows = await self.db.fetch_all(
-                f"SELECT {_COLUMNS} FROM events WHERE kind IN ({kind_marks})"
-                f" AND assignment_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
-                (*kinds, *chunk),
-            )
-            found.extend(_event(row) for row in rows)
-        return found
+        return await self._for_many("assignment_id", assignment_ids, kinds)
 
     async def for_drivers(self, driver_ids: list[int], kinds: tuple[str, ...]) -> list[Event]:
         """The events of these kinds for many drivers at once (one query per 500 drivers)."""
+        return await self._for_many("driver_id", driver_ids, kinds)
+
+    async def _for_many(self, column: str, ids: list[int], kinds: tuple[str, ...]) -> list[Event]:
+        # Chunks of 500 keep each query under SQLite's bound-parameter limit.
         found: list[Event] = []
         kind_marks = ",".join("?" * len(kinds))
-        for start in range(0, len(driver_ids), 500):
-            chunk = driver_ids[start : start + 500]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             rows = await self.db.fetch_all(
                 f"SELECT {_COLUMNS} FROM events WHERE kind IN ({kind_marks})"
-                f" AND driver_id IN ({','.join('?' * len(chunk))}) ORDER BY id",
+                f" AND {column} IN ({','.join('?' * len(chunk))}) ORDER BY id",
                 (*kinds, *chunk),
             )
             found.extend(_event(row) for row in rows)
